@@ -1,0 +1,468 @@
+"""One place that checks the tables every public function receives.
+
+Every public function of :mod:`crm_lab` that takes a table calls one of
+:func:`check_transactions`, :func:`check_customers` or :func:`check_survey`
+once, at the top. Each returns a *new* frame with the documented column names
+(the caller may use other names through keyword arguments) and raises a
+:class:`DataError` (a :class:`ValueError`) whose message names the table and
+column, shows a few offending rows and says how to fix the problem.
+
+The documented transaction schema is ``customer_id``, ``date``, ``amount``
+(optional ``transaction_id``, ``channel``; line items live in their own table).
+
+Nothing is dropped here. Things that are legal but worth knowing, such as
+zero amounts (CDNOW has 68 customers whose purchases total $0), are counted in
+the :class:`ValidationReport` returned by :func:`validate_transactions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DataError",
+    "ParameterError",
+    "ValidationReport",
+    "check_transactions",
+    "validate_transactions",
+    "check_customers",
+    "check_survey",
+    "check_columns",
+    "check_param",
+    "check_values",
+]
+
+#: Number of offending rows shown in an error message.
+N_SHOWN = 5
+
+
+class DataError(ValueError):
+    """A table does not meet the documented schema. The message says how to fix it."""
+
+
+class ParameterError(ValueError):
+    """A parameter has a value the function cannot use. The message says which values work."""
+
+
+@dataclass
+class ValidationReport:
+    """What :func:`validate_transactions` found that is legal but worth knowing.
+
+    Attributes
+    ----------
+    table : str
+        Name of the table checked.
+    n_rows : int
+        Number of rows (none are removed by validation).
+    n_customers : int
+        Number of distinct customers.
+    n_zero_amount_rows : int
+        Rows whose amount is exactly zero (kept).
+    n_zero_total_customers : int
+        Customers whose amounts sum to zero (kept).
+    first_date, last_date : pandas.Timestamp
+        Date range of the log.
+    notes : list of str
+        One readable sentence per finding.
+    """
+
+    table: str
+    n_rows: int
+    n_customers: int
+    n_zero_amount_rows: int
+    n_zero_total_customers: int
+    first_date: pd.Timestamp
+    last_date: pd.Timestamp
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        head = (
+            f"{self.table}: {self.n_rows:,} rows, {self.n_customers:,} customers, "
+            f"{self.first_date.date()} to {self.last_date.date()}"
+        )
+        return "\n".join([head, *("  - " + n for n in self.notes)])
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _show(df: pd.DataFrame, mask: np.ndarray | pd.Series, cols: Sequence[str] | None = None) -> str:
+    rows = df.loc[np.asarray(mask, dtype=bool)]
+    if cols is not None:
+        rows = rows[[c for c in cols if c in rows.columns]]
+    return rows.head(N_SHOWN).to_string()
+
+
+def _fail(table: str, column: str | None, problem: str, fix: str, example: str | None = None):
+    where = f"{table}[{column!r}]" if column is not None else table
+    msg = f"{where}: {problem}"
+    if example:
+        msg += f"\nFirst offending rows:\n{example}"
+    msg += f"\nHow to fix: {fix}"
+    raise DataError(msg)
+
+
+def check_param(name: str, value, allowed: Iterable | None = None, *, kind: type | tuple | None = None,
+                low: float | None = None, high: float | None = None, hint: str = ""):
+    """Check one parameter and raise :class:`ParameterError` naming it.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name as the user typed it.
+    value : object
+        Its value.
+    allowed : iterable, optional
+        The accepted values.
+    kind : type or tuple of types, optional
+        Accepted types (``bool`` is never accepted where ``int`` is asked for).
+    low, high : float, optional
+        Inclusive bounds for numbers.
+    hint : str
+        Extra advice appended to the message.
+
+    Returns
+    -------
+    object
+        ``value``, unchanged.
+
+    Examples
+    --------
+    >>> check_param("bins", 5, kind=int, low=2)
+    5
+    """
+    tail = f" {hint}" if hint else ""
+    if kind is not None:
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        bad_bool = isinstance(value, bool) and bool not in kinds
+        if bad_bool or not isinstance(value, kinds):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise ParameterError(f"parameter {name!r} must be {names}, got {value!r} "
+                                 f"({type(value).__name__}).{tail}")
+    if allowed is not None:
+        allowed = list(allowed)
+        if value not in allowed:
+            raise ParameterError(f"parameter {name!r} must be one of {allowed}, got {value!r}.{tail}")
+    if low is not None and value < low:
+        raise ParameterError(f"parameter {name!r} must be >= {low}, got {value!r}.{tail}")
+    if high is not None and value > high:
+        raise ParameterError(f"parameter {name!r} must be <= {high}, got {value!r}.{tail}")
+    return value
+
+
+def check_columns(df, required: Sequence[str], table: str, hint: str = "") -> None:
+    """Raise :class:`DataError` if ``df`` is not a non-empty DataFrame with ``required`` columns."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{table}: expected a pandas DataFrame, got {type(df).__name__}. "
+                        "How to fix: load the table with pandas.read_csv or crm_lab.datasets.")
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        have = ", ".join(map(str, df.columns[:12])) + (" ..." if df.shape[1] > 12 else "")
+        extra = f" {hint}" if hint else ""
+        raise DataError(
+            f"{table}: missing required column(s) {missing}; the table has [{have}].\n"
+            f"How to fix: rename your columns (df.rename(columns={{'yours': '{missing[0]}'}})) "
+            f"or pass your column names as keyword arguments.{extra}"
+        )
+    if len(df) == 0:
+        _fail(table, None, "the table is empty (0 rows).",
+              "pass a table with at least one row; check any filter applied before this call.")
+
+
+def _check_ids(df: pd.DataFrame, col: str, table: str, unique: bool) -> None:
+    s = df[col]
+    na = s.isna().to_numpy()
+    if na.any():
+        _fail(table, col, f"{int(na.sum()):,} rows have a missing id.",
+              f"drop or repair those rows explicitly before the call (df.dropna(subset=['{col}'])).",
+              _show(df, na))
+    if unique:
+        dup = s.duplicated(keep=False).to_numpy()
+        if dup.any():
+            shown = df.loc[dup].sort_values(col).head(N_SHOWN).to_string()
+            _fail(table, col, f"{int(s.duplicated().sum()):,} duplicate id(s); each id must appear once.",
+                  f"deduplicate first (df.drop_duplicates(subset=['{col}'])) or check the join that "
+                  "produced the table.", shown)
+
+
+def _to_datetime(df: pd.DataFrame, col: str, table: str) -> pd.Series:
+    s = df[col]
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_localize(None)
+    elif pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        _fail(table, col, f"dates must be datetimes or date strings, got dtype {s.dtype}.",
+              f"convert first, e.g. pd.to_datetime(df['{col}'].astype(str), format='%Y%m%d') for "
+              "values like 19970101.", _show(df, np.ones(len(df), bool)))
+    else:
+        out = pd.to_datetime(s, errors="coerce", format="mixed")
+        bad = (out.isna() & s.notna()).to_numpy()
+        if bad.any():
+            _fail(table, col, f"{int(bad.sum()):,} values could not be read as dates.",
+                  f"convert with pd.to_datetime(df['{col}'], format=...) using your format.",
+                  _show(df, bad))
+    na = out.isna().to_numpy()
+    if na.any():
+        _fail(table, col, f"{int(na.sum()):,} rows have a missing date.",
+              "drop or repair them explicitly before the call; a purchase needs a date.",
+              _show(df, na))
+    return out.astype("datetime64[ns]")
+
+
+def _to_numeric(df: pd.DataFrame, col: str, table: str, what: str = "amounts") -> pd.Series:
+    s = df[col]
+    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+        coerced = pd.to_numeric(s, errors="coerce")
+        bad = (coerced.isna() & s.notna()).to_numpy()
+        _fail(table, col, f"{what} must be numeric, got dtype {s.dtype}.",
+              f"convert first, e.g. pd.to_numeric(df['{col}'].str.replace('$', '')) for values "
+              "like '$12.00'.", _show(df, bad if bad.any() else np.ones(len(df), bool)))
+    out = s.astype("float64")
+    na = out.isna().to_numpy()
+    if na.any():
+        _fail(table, col, f"{int(na.sum()):,} rows have a missing (NaN) value.",
+              "fill or drop them explicitly before the call (nothing is dropped silently).",
+              _show(df, na))
+    inf = np.isinf(out.to_numpy())
+    if inf.any():
+        _fail(table, col, f"{int(inf.sum()):,} rows are infinite.", "repair those values.",
+              _show(df, inf))
+    return out
+
+
+# ----------------------------------------------------------------------------- transactions
+
+
+def validate_transactions(
+    transactions: pd.DataFrame,
+    *,
+    customer_id: str = "customer_id",
+    date: str = "date",
+    amount: str | None = "amount",
+    transaction_id: str | None = None,
+    start=None,
+    end=None,
+    allow_negative: bool = False,
+    keep: Sequence[str] = (),
+    table: str = "transactions",
+) -> tuple[pd.DataFrame, ValidationReport]:
+    """Check a transaction log and return it in the documented schema with a report.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per purchase.
+    customer_id, date, amount : str
+        Names of those columns in ``transactions``. ``amount=None`` for logs
+        without spend (only counts are then possible).
+    transaction_id : str, optional
+        Name of a transaction id column; ids must be unique.
+    start, end : date-like, optional
+        The observation window (inclusive). Rows outside it are an error.
+    allow_negative : bool, default False
+        Accept negative amounts (returns) instead of raising.
+    keep : sequence of str
+        Other columns to carry through unchanged (e.g. ``"channel"``).
+    table : str
+        Name used in messages.
+
+    Returns
+    -------
+    frame : DataFrame
+        New frame with columns ``customer_id``, ``date`` (datetime64[ns]),
+        ``amount`` (float64, if given), ``transaction_id`` (if given) and ``keep``.
+    report : ValidationReport
+        Counts of zero amounts and other legal findings.
+
+    Raises
+    ------
+    DataError
+        Missing columns, empty table, missing ids, unreadable or missing dates,
+        non-numeric / NaN / negative amounts, dates outside ``[start, end]``,
+        duplicate transaction ids.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["2024-01-02", "2024-02-01",
+    ...                    "2024-01-05"], "amount": [10.0, 0.0, 5.5]})
+    >>> frame, report = validate_transactions(tx)
+    >>> report.n_zero_amount_rows
+    1
+    """
+    cols = [customer_id, date] + ([amount] if amount else []) + ([transaction_id] if transaction_id else [])
+    check_columns(transactions, cols + list(keep), table)
+    df = transactions
+    _check_ids(df, customer_id, table, unique=False)
+    out = pd.DataFrame({"customer_id": df[customer_id].to_numpy()}, index=pd.RangeIndex(len(df)))
+    out["date"] = _to_datetime(df, date, table).to_numpy()
+    if amount:
+        amt = _to_numeric(df, amount, table)
+        neg = (amt < 0).to_numpy()
+        if neg.any() and not allow_negative:
+            _fail(table, amount, f"{int(neg.sum()):,} rows have negative amounts (returns or refunds?).",
+                  "net out returns against their purchases first (e.g. group by customer and date and "
+                  "sum), drop them if they are data errors, or pass allow_negative=True if the method "
+                  "should treat them as negative spend.", _show(df, neg))
+        out["amount"] = amt.to_numpy()
+    if transaction_id:
+        _check_ids(df, transaction_id, table, unique=True)
+        out["transaction_id"] = df[transaction_id].to_numpy()
+    for lo_hi, bound in (("start", start), ("end", end)):
+        if bound is None:
+            continue
+        b = pd.Timestamp(bound)
+        outside = (out["date"] < b) if lo_hi == "start" else (out["date"] > b)
+        if outside.any():
+            side = "before" if lo_hi == "start" else "after"
+            _fail(table, date, f"{int(outside.sum()):,} rows are dated {side} the window {lo_hi} "
+                  f"{b.date()}.", f"filter the log to the window first, e.g. "
+                  f"tx[tx['{date}'] {'>=' if lo_hi == 'start' else '<='} '{b.date()}'], or move "
+                  f"{lo_hi}=.", _show(df, outside.to_numpy()))
+    for k in keep:
+        out[k] = df[k].to_numpy()
+
+    notes = []
+    n_zero_rows = n_zero_cust = 0
+    if amount:
+        zero = out["amount"].to_numpy() == 0
+        n_zero_rows = int(zero.sum())
+        if n_zero_rows:
+            notes.append(f"{n_zero_rows:,} rows have amount 0 (kept)")
+            totals = out.groupby("customer_id", sort=False)["amount"].sum()
+            n_zero_cust = int((totals == 0).sum())
+            if n_zero_cust:
+                notes.append(f"{n_zero_cust:,} customers have a total spend of 0 (kept)")
+        if allow_negative and (out["amount"] < 0).any():
+            notes.append(f"{int((out['amount'] < 0).sum()):,} rows have negative amounts (kept: "
+                         "allow_negative=True)")
+    report = ValidationReport(
+        table=table, n_rows=len(out), n_customers=int(out["customer_id"].nunique()),
+        n_zero_amount_rows=n_zero_rows, n_zero_total_customers=n_zero_cust,
+        first_date=out["date"].min(), last_date=out["date"].max(), notes=notes,
+    )
+    return out, report
+
+
+def check_transactions(transactions: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """Like :func:`validate_transactions` but return only the checked frame.
+
+    This is the call every public function makes at its top.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"cust": [1], "day": ["2024-01-02"], "spend": [3.0]})
+    >>> list(check_transactions(tx, customer_id="cust", date="day", amount="spend").columns)
+    ['customer_id', 'date', 'amount']
+    """
+    return validate_transactions(transactions, **kwargs)[0]
+
+
+# ----------------------------------------------------------------------------- customers
+
+
+def check_customers(
+    customers: pd.DataFrame,
+    *,
+    customer_id: str = "customer_id",
+    required: Sequence[str] = (),
+    table: str = "customers",
+) -> pd.DataFrame:
+    """Check a customer table: required columns, no missing or duplicate ids.
+
+    Returns a copy with the id column renamed to ``customer_id``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_customers(pd.DataFrame({"id": [1, 2]}), customer_id="id").columns.tolist()
+    ['customer_id']
+    """
+    check_columns(customers, [customer_id, *required], table)
+    _check_ids(customers, customer_id, table, unique=True)
+    return customers.rename(columns={customer_id: "customer_id"}).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- surveys
+
+
+def check_survey(
+    survey: pd.DataFrame,
+    items: Sequence[str],
+    *,
+    scale: tuple[float, float] | None = (1, 10),
+    table: str = "survey",
+) -> pd.DataFrame:
+    """Check survey items: present, numeric, no NaN, inside the answer scale.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        One row per respondent.
+    items : sequence of str
+        Item columns the method uses.
+    scale : (low, high) or None
+        Allowed answer range (inclusive); ``None`` skips the range check.
+
+    Returns
+    -------
+    DataFrame
+        A float64 copy of the item columns (index preserved).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_survey(pd.DataFrame({"q1": [1, 10]}), ["q1"]).dtypes.iloc[0]
+    dtype('float64')
+    """
+    items = list(items)
+    check_columns(survey, items, table)
+    out = {}
+    for c in items:
+        s = _to_numeric(survey, c, table, what="answers")
+        if scale is not None:
+            lo, hi = scale
+            bad = ((s < lo) | (s > hi)).to_numpy()
+            if bad.any():
+                _fail(table, c, f"{int(bad.sum()):,} answers lie outside the scale {lo}-{hi}.",
+                      f"recode them (e.g. treat 99 = 'don't know' as missing and impute or drop "
+                      f"explicitly) or pass scale=(low, high) if your scale differs.",
+                      _show(survey, bad, items))
+        out[c] = s
+    return pd.DataFrame(out, index=survey.index)
+
+
+# ----------------------------------------------------------------------------- value vectors
+
+
+def check_values(values, *, name: str = "values", allow_negative: bool = False) -> pd.Series:
+    """Check a per-customer value vector (e.g. total spend): numeric, finite, no NaN, not empty.
+
+    Returns a float64 Series (index kept if ``values`` was a Series).
+
+    Examples
+    --------
+    >>> check_values([3, 1, 0]).tolist()
+    [3.0, 1.0, 0.0]
+    """
+    if isinstance(values, pd.DataFrame):
+        raise DataError(f"{name}: expected one column of values, got a DataFrame with columns "
+                        f"{list(values.columns)[:6]}.\nHow to fix: pass one column, e.g. "
+                        "df['total_spend'].")
+    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    frame = s.rename(name).to_frame()
+    if len(frame) == 0:
+        _fail(name, None, "no values (empty).", "pass at least one customer's value.")
+    out = _to_numeric(frame, name, name, what="values")
+    neg = (out < 0).to_numpy()
+    if neg.any() and not allow_negative:
+        _fail(name, None, f"{int(neg.sum()):,} negative values.",
+              "value concentration needs non-negative values: net out returns per customer "
+              "first, or clip at 0 if negatives are data errors.", _show(frame, neg))
+    return out
