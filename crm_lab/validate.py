@@ -17,6 +17,7 @@ the :class:`ValidationReport` returned by :func:`validate_transactions`.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -106,8 +107,16 @@ def _fail(table: str, column: str | None, problem: str, fix: str, example: str |
     raise DataError(msg)
 
 
-def check_param(name: str, value, allowed: Iterable | None = None, *, kind: type | tuple | None = None,
-                low: float | None = None, high: float | None = None, hint: str = ""):
+def check_param(
+    name: str,
+    value,
+    allowed: Iterable | None = None,
+    *,
+    kind: type | tuple | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    hint: str = "",
+):
     """Check one parameter and raise :class:`ParameterError` naming it.
 
     Parameters
@@ -138,15 +147,21 @@ def check_param(name: str, value, allowed: Iterable | None = None, *, kind: type
     tail = f" {hint}" if hint else ""
     if kind is not None:
         kinds = kind if isinstance(kind, tuple) else (kind,)
+        # numpy scalars count as their Python kind (np.int64(3) is an int here)
+        kinds = kinds + tuple(k for py, k in ((int, numbers.Integral), (float, numbers.Real))
+                              if py in kinds)
         bad_bool = isinstance(value, bool) and bool not in kinds
         if bad_bool or not isinstance(value, kinds):
             names = " or ".join(k.__name__ for k in kinds)
-            raise ParameterError(f"parameter {name!r} must be {names}, got {value!r} "
-                                 f"({type(value).__name__}).{tail}")
+            raise ParameterError(
+                f"parameter {name!r} must be {names}, got {value!r} ({type(value).__name__}).{tail}"
+            )
     if allowed is not None:
         allowed = list(allowed)
         if value not in allowed:
-            raise ParameterError(f"parameter {name!r} must be one of {allowed}, got {value!r}.{tail}")
+            raise ParameterError(
+                f"parameter {name!r} must be one of {allowed}, got {value!r}.{tail}"
+            )
     if low is not None and value < low:
         raise ParameterError(f"parameter {name!r} must be >= {low}, got {value!r}.{tail}")
     if high is not None and value > high:
@@ -157,8 +172,10 @@ def check_param(name: str, value, allowed: Iterable | None = None, *, kind: type
 def check_columns(df, required: Sequence[str], table: str, hint: str = "") -> None:
     """Raise :class:`DataError` if ``df`` is not a non-empty DataFrame with ``required`` columns."""
     if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{table}: expected a pandas DataFrame, got {type(df).__name__}. "
-                        "How to fix: load the table with pandas.read_csv or crm_lab.datasets.")
+        raise DataError(
+            f"{table}: expected a pandas DataFrame, got {type(df).__name__}. "
+            "How to fix: load the table with pandas.read_csv or crm_lab.datasets."
+        )
     missing = [c for c in required if c not in df.columns]
     if missing:
         have = ", ".join(map(str, df.columns[:12])) + (" ..." if df.shape[1] > 12 else "")
@@ -169,24 +186,37 @@ def check_columns(df, required: Sequence[str], table: str, hint: str = "") -> No
             f"or pass your column names as keyword arguments.{extra}"
         )
     if len(df) == 0:
-        _fail(table, None, "the table is empty (0 rows).",
-              "pass a table with at least one row; check any filter applied before this call.")
+        _fail(
+            table,
+            None,
+            "the table is empty (0 rows).",
+            "pass a table with at least one row; check any filter applied before this call.",
+        )
 
 
 def _check_ids(df: pd.DataFrame, col: str, table: str, unique: bool) -> None:
     s = df[col]
     na = s.isna().to_numpy()
     if na.any():
-        _fail(table, col, f"{int(na.sum()):,} rows have a missing id.",
-              f"drop or repair those rows explicitly before the call (df.dropna(subset=['{col}'])).",
-              _show(df, na))
+        _fail(
+            table,
+            col,
+            f"{int(na.sum()):,} rows have a missing id.",
+            f"drop or repair those rows explicitly before the call (df.dropna(subset=['{col}'])).",
+            _show(df, na),
+        )
     if unique:
         dup = s.duplicated(keep=False).to_numpy()
         if dup.any():
             shown = df.loc[dup].sort_values(col).head(N_SHOWN).to_string()
-            _fail(table, col, f"{int(s.duplicated().sum()):,} duplicate id(s); each id must appear once.",
-                  f"deduplicate first (df.drop_duplicates(subset=['{col}'])) or check the join that "
-                  "produced the table.", shown)
+            _fail(
+                table,
+                col,
+                f"{int(s.duplicated().sum()):,} duplicate id(s); each id must appear once.",
+                f"deduplicate first (df.drop_duplicates(subset=['{col}'])) or check the join that "
+                "produced the table.",
+                shown,
+            )
 
 
 def _to_datetime(df: pd.DataFrame, col: str, table: str) -> pd.Series:
@@ -196,21 +226,34 @@ def _to_datetime(df: pd.DataFrame, col: str, table: str) -> pd.Series:
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_localize(None)
     elif pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        _fail(table, col, f"dates must be datetimes or date strings, got dtype {s.dtype}.",
-              f"convert first, e.g. pd.to_datetime(df['{col}'].astype(str), format='%Y%m%d') for "
-              "values like 19970101.", _show(df, np.ones(len(df), bool)))
+        _fail(
+            table,
+            col,
+            f"dates must be datetimes or date strings, got dtype {s.dtype}.",
+            f"convert first, e.g. pd.to_datetime(df['{col}'].astype(str), format='%Y%m%d') for "
+            "values like 19970101.",
+            _show(df, np.ones(len(df), bool)),
+        )
     else:
         out = pd.to_datetime(s, errors="coerce", format="mixed")
         bad = (out.isna() & s.notna()).to_numpy()
         if bad.any():
-            _fail(table, col, f"{int(bad.sum()):,} values could not be read as dates.",
-                  f"convert with pd.to_datetime(df['{col}'], format=...) using your format.",
-                  _show(df, bad))
+            _fail(
+                table,
+                col,
+                f"{int(bad.sum()):,} values could not be read as dates.",
+                f"convert with pd.to_datetime(df['{col}'], format=...) using your format.",
+                _show(df, bad),
+            )
     na = out.isna().to_numpy()
     if na.any():
-        _fail(table, col, f"{int(na.sum()):,} rows have a missing date.",
-              "drop or repair them explicitly before the call; a purchase needs a date.",
-              _show(df, na))
+        _fail(
+            table,
+            col,
+            f"{int(na.sum()):,} rows have a missing date.",
+            "drop or repair them explicitly before the call; a purchase needs a date.",
+            _show(df, na),
+        )
     return out.astype("datetime64[ns]")
 
 
@@ -219,19 +262,33 @@ def _to_numeric(df: pd.DataFrame, col: str, table: str, what: str = "amounts") -
     if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
         coerced = pd.to_numeric(s, errors="coerce")
         bad = (coerced.isna() & s.notna()).to_numpy()
-        _fail(table, col, f"{what} must be numeric, got dtype {s.dtype}.",
-              f"convert first, e.g. pd.to_numeric(df['{col}'].str.replace('$', '')) for values "
-              "like '$12.00'.", _show(df, bad if bad.any() else np.ones(len(df), bool)))
+        _fail(
+            table,
+            col,
+            f"{what} must be numeric, got dtype {s.dtype}.",
+            f"convert first, e.g. pd.to_numeric(df['{col}'].str.replace('$', '')) for values "
+            "like '$12.00'.",
+            _show(df, bad if bad.any() else np.ones(len(df), bool)),
+        )
     out = s.astype("float64")
     na = out.isna().to_numpy()
     if na.any():
-        _fail(table, col, f"{int(na.sum()):,} rows have a missing (NaN) value.",
-              "fill or drop them explicitly before the call (nothing is dropped silently).",
-              _show(df, na))
+        _fail(
+            table,
+            col,
+            f"{int(na.sum()):,} rows have a missing (NaN) value.",
+            "fill or drop them explicitly before the call (nothing is dropped silently).",
+            _show(df, na),
+        )
     inf = np.isinf(out.to_numpy())
     if inf.any():
-        _fail(table, col, f"{int(inf.sum()):,} rows are infinite.", "repair those values.",
-              _show(df, inf))
+        _fail(
+            table,
+            col,
+            f"{int(inf.sum()):,} rows are infinite.",
+            "repair those values.",
+            _show(df, inf),
+        )
     return out
 
 
@@ -295,7 +352,11 @@ def validate_transactions(
     >>> report.n_zero_amount_rows
     1
     """
-    cols = [customer_id, date] + ([amount] if amount else []) + ([transaction_id] if transaction_id else [])
+    cols = (
+        [customer_id, date]
+        + ([amount] if amount else [])
+        + ([transaction_id] if transaction_id else [])
+    )
     check_columns(transactions, cols + list(keep), table)
     df = transactions
     _check_ids(df, customer_id, table, unique=False)
@@ -305,10 +366,15 @@ def validate_transactions(
         amt = _to_numeric(df, amount, table)
         neg = (amt < 0).to_numpy()
         if neg.any() and not allow_negative:
-            _fail(table, amount, f"{int(neg.sum()):,} rows have negative amounts (returns or refunds?).",
-                  "net out returns against their purchases first (e.g. group by customer and date and "
-                  "sum), drop them if they are data errors, or pass allow_negative=True if the method "
-                  "should treat them as negative spend.", _show(df, neg))
+            _fail(
+                table,
+                amount,
+                f"{int(neg.sum()):,} rows have negative amounts (returns?).",
+                "net out returns against their purchases first (e.g. group by customer and "
+                "date and sum), drop them if they are data errors, or pass allow_negative=True "
+                "if the method should treat them as negative spend.",
+                _show(df, neg),
+            )
         out["amount"] = amt.to_numpy()
     if transaction_id:
         _check_ids(df, transaction_id, table, unique=True)
@@ -320,10 +386,15 @@ def validate_transactions(
         outside = (out["date"] < b) if lo_hi == "start" else (out["date"] > b)
         if outside.any():
             side = "before" if lo_hi == "start" else "after"
-            _fail(table, date, f"{int(outside.sum()):,} rows are dated {side} the window {lo_hi} "
-                  f"{b.date()}.", f"filter the log to the window first, e.g. "
-                  f"tx[tx['{date}'] {'>=' if lo_hi == 'start' else '<='} '{b.date()}'], or move "
-                  f"{lo_hi}=.", _show(df, outside.to_numpy()))
+            _fail(
+                table,
+                date,
+                f"{int(outside.sum()):,} rows are dated {side} the window {lo_hi} {b.date()}.",
+                f"filter the log to the window first, e.g. "
+                f"tx[tx['{date}'] {'>=' if lo_hi == 'start' else '<='} '{b.date()}'], or move "
+                f"{lo_hi}=.",
+                _show(df, outside.to_numpy()),
+            )
     for k in keep:
         out[k] = df[k].to_numpy()
 
@@ -339,12 +410,19 @@ def validate_transactions(
             if n_zero_cust:
                 notes.append(f"{n_zero_cust:,} customers have a total spend of 0 (kept)")
         if allow_negative and (out["amount"] < 0).any():
-            notes.append(f"{int((out['amount'] < 0).sum()):,} rows have negative amounts (kept: "
-                         "allow_negative=True)")
+            notes.append(
+                f"{int((out['amount'] < 0).sum()):,} rows have negative amounts (kept: "
+                "allow_negative=True)"
+            )
     report = ValidationReport(
-        table=table, n_rows=len(out), n_customers=int(out["customer_id"].nunique()),
-        n_zero_amount_rows=n_zero_rows, n_zero_total_customers=n_zero_cust,
-        first_date=out["date"].min(), last_date=out["date"].max(), notes=notes,
+        table=table,
+        n_rows=len(out),
+        n_customers=int(out["customer_id"].nunique()),
+        n_zero_amount_rows=n_zero_rows,
+        n_zero_total_customers=n_zero_cust,
+        first_date=out["date"].min(),
+        last_date=out["date"].max(),
+        notes=notes,
     )
     return out, report
 
@@ -430,10 +508,14 @@ def check_survey(
             lo, hi = scale
             bad = ((s < lo) | (s > hi)).to_numpy()
             if bad.any():
-                _fail(table, c, f"{int(bad.sum()):,} answers lie outside the scale {lo}-{hi}.",
-                      f"recode them (e.g. treat 99 = 'don't know' as missing and impute or drop "
-                      f"explicitly) or pass scale=(low, high) if your scale differs.",
-                      _show(survey, bad, items))
+                _fail(
+                    table,
+                    c,
+                    f"{int(bad.sum()):,} answers lie outside the scale {lo}-{hi}.",
+                    "recode them (e.g. treat 99 = 'don't know' as missing and impute or drop "
+                    "explicitly) or pass scale=(low, high) if your scale differs.",
+                    _show(survey, bad, items),
+                )
         out[c] = s
     return pd.DataFrame(out, index=survey.index)
 
@@ -452,9 +534,11 @@ def check_values(values, *, name: str = "values", allow_negative: bool = False) 
     [3.0, 1.0, 0.0]
     """
     if isinstance(values, pd.DataFrame):
-        raise DataError(f"{name}: expected one column of values, got a DataFrame with columns "
-                        f"{list(values.columns)[:6]}.\nHow to fix: pass one column, e.g. "
-                        "df['total_spend'].")
+        raise DataError(
+            f"{name}: expected one column of values, got a DataFrame with columns "
+            f"{list(values.columns)[:6]}.\nHow to fix: pass one column, e.g. "
+            "df['total_spend']."
+        )
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     frame = s.rename(name).to_frame()
     if len(frame) == 0:
@@ -462,7 +546,12 @@ def check_values(values, *, name: str = "values", allow_negative: bool = False) 
     out = _to_numeric(frame, name, name, what="values")
     neg = (out < 0).to_numpy()
     if neg.any() and not allow_negative:
-        _fail(name, None, f"{int(neg.sum()):,} negative values.",
-              "value concentration needs non-negative values: net out returns per customer "
-              "first, or clip at 0 if negatives are data errors.", _show(frame, neg))
+        _fail(
+            name,
+            None,
+            f"{int(neg.sum()):,} negative values.",
+            "value concentration needs non-negative values: net out returns per customer "
+            "first, or clip at 0 if negatives are data errors.",
+            _show(frame, neg),
+        )
     return out

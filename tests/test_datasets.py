@@ -370,3 +370,20 @@ def test_load_company_missing_folder(tmp_path):
     pytest.importorskip("crm_lab.simulate")
     with pytest.raises(ds.DataFileNotFoundError, match="to_folder"):
         ds.load_company(tmp_path / "nowhere")
+
+
+def test_bundled_company_is_the_seeded_simulation():
+    """datasets/company is simulate_company(5000, seed=0): same seed, same tables.
+
+    If this fails after a library upgrade, the simulator's output changed: rebuild with
+    ``python datasets/build.py company`` and say so in the commit.
+    """
+    _company_or_skip()
+    from crm_lab.simulate import simulate_company
+
+    bundled = ds.load_company()
+    fresh = simulate_company(n_customers=5000, seed=0)
+    for table in fresh.TABLES:
+        pd.testing.assert_frame_equal(getattr(bundled, table), getattr(fresh, table),
+                                      check_exact=True)
+    assert bundled.truth.to_dict()["structural"] == fresh.truth.to_dict()["structural"]
