@@ -67,6 +67,8 @@ class ValidationReport:
         Customers whose amounts sum to zero (kept).
     first_date, last_date : pandas.Timestamp
         Date range of the log.
+    total_amount : float
+        Sum of ``amount`` (NaN for logs without amounts).
     notes : list of str
         One readable sentence per finding.
     """
@@ -78,12 +80,14 @@ class ValidationReport:
     n_zero_total_customers: int
     first_date: pd.Timestamp
     last_date: pd.Timestamp
+    total_amount: float = float("nan")
     notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
+        total = "" if np.isnan(self.total_amount) else f", total amount {self.total_amount:,.2f}"
         head = (
             f"{self.table}: {self.n_rows:,} rows, {self.n_customers:,} customers, "
-            f"{self.first_date.date()} to {self.last_date.date()}"
+            f"{self.first_date.date()} to {self.last_date.date()}{total}"
         )
         return "\n".join([head, *("  - " + n for n in self.notes)])
 
@@ -422,6 +426,7 @@ def validate_transactions(
         n_zero_total_customers=n_zero_cust,
         first_date=out["date"].min(),
         last_date=out["date"].max(),
+        total_amount=round(float(out["amount"].sum()), 2) if amount else float("nan"),
         notes=notes,
     )
     return out, report

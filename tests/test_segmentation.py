@@ -1,0 +1,52 @@
+"""Value concentration: Pareto curve and top-share."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_lab.segmentation import pareto_curve, top_share
+
+
+def test_pareto_curve_hand_example():
+    c = pareto_curve([1, 3, 0, 6])
+    assert c.iloc[0].tolist() == [0.0, 0.0]
+    np.testing.assert_allclose(c["value_share"], [0, 0.6, 0.9, 1.0, 1.0])
+    np.testing.assert_allclose(c["customer_share"], [0, 0.25, 0.5, 0.75, 1.0])
+
+
+def test_equal_values_give_the_diagonal():
+    c = pareto_curve(np.ones(10))
+    np.testing.assert_allclose(c["value_share"], c["customer_share"])
+    assert top_share(np.ones(10), 0.2) == pytest.approx(0.2)
+
+
+def test_top_share_interpolates_and_matches_sorting():
+    rng = np.random.default_rng(3)
+    v = rng.lognormal(size=1001)
+    k = int(0.2 * 1000)
+    exact = np.sort(v)[::-1][:k].sum() / v.sum()
+    assert top_share(v, k / 1001) == pytest.approx(exact)
+    assert 0 < top_share(v, 0.2) < 1
+
+
+def test_series_index_is_irrelevant():
+    v = pd.Series([5.0, 1.0, 4.0], index=["a", "b", "c"])
+    assert top_share(v, 1 / 3) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("bad, words", [
+    ([], "empty"),
+    ([1.0, np.nan], "NaN"),
+    ([1.0, -2.0], "negative"),
+    (["a", "b"], "numeric"),
+    ([0.0, 0.0], "all values are zero"),
+])
+def test_bad_values(bad, words):
+    with pytest.raises(ValueError, match=words):
+        pareto_curve(bad)
+
+
+@pytest.mark.parametrize("share", [0, -0.1, 1.5, "0.2"])
+def test_bad_share(share):
+    with pytest.raises(ValueError, match="share"):
+        top_share([1, 2, 3], share)
