@@ -43,7 +43,7 @@ class BookData:
     ----------
     name : str
         ``"simulated"``, ``"cdnow"`` or the CSV's file name.
-    transactions : DataFrame
+    transactions : DataFrame or None
         The transaction log in the documented schema.
     customers, line_items, survey, complaints, subscriptions, contacts : DataFrame or None
     truth : crm_lab.simulate.Truth or None
@@ -53,7 +53,7 @@ class BookData:
     """
 
     name: str
-    transactions: pd.DataFrame
+    transactions: pd.DataFrame | None = None
     customers: pd.DataFrame | None = None
     line_items: pd.DataFrame | None = None
     survey: pd.DataFrame | None = None
@@ -131,7 +131,7 @@ def check_parameters(*, seed=DEFAULT_SEED, data="simulated", n_customers=DEFAULT
 
 
 def load(data="simulated", *, seed: int = DEFAULT_SEED, n_customers: int = DEFAULT_N_CUSTOMERS,
-         **read_kwargs) -> BookData:
+         table: str = "transactions", **read_kwargs) -> BookData:
     """Load a chapter's data after checking the parameters.
 
     Parameters
@@ -140,8 +140,13 @@ def load(data="simulated", *, seed: int = DEFAULT_SEED, n_customers: int = DEFAU
         ``"simulated"``, ``"cdnow"`` or a CSV path (see module docstring).
     seed, n_customers : int
         For the simulated company.
+    table : str
+        Which table a CSV path holds: ``"transactions"`` (default; read and checked by
+        :func:`crm_lab.datasets.load_transactions`) or another table name such as
+        ``"survey"`` (read as is; the chapter's functions check the columns they use).
     **read_kwargs
-        Column names for a CSV in another naming (``customer_id=``, ``date=``, ``amount=``).
+        Column names for a transaction CSV in another naming (``customer_id=``, ``date=``,
+        ``amount=``).
 
     Returns
     -------
@@ -153,6 +158,7 @@ def load(data="simulated", *, seed: int = DEFAULT_SEED, n_customers: int = DEFAU
     (69659, 4)
     """
     check_parameters(seed=seed, data=data, n_customers=n_customers)
+    check_param("table", table, allowed=TABLES)
     from crm_lab import datasets
 
     name = str(data)
@@ -169,6 +175,11 @@ def load(data="simulated", *, seed: int = DEFAULT_SEED, n_customers: int = DEFAU
     if name == "cdnow":
         return BookData(name="cdnow", transactions=datasets.load_cdnow(),
                         params={"source": "CDNOW master log (Fader & Hardie)"})
+    if table != "transactions":
+        frame = pd.read_csv(data)
+        if len(frame) == 0:
+            raise ParameterError(f"parameter 'data': {str(data)!r} has no rows.")
+        return BookData(name=Path(data).name, params={"path": str(data)}, **{table: frame})
     tx = datasets.load_transactions(data, **read_kwargs)
     return BookData(name=Path(data).name, transactions=tx, params={"path": str(data)})
 
