@@ -17,7 +17,7 @@ def setup() -> None:
 
     Examples
     --------
-    >>> setup()
+    >>> setup()  # doctest: +SKIP
     """
     import seaborn as sns
 
