@@ -9,7 +9,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 
-__all__ = ["setup", "pareto_plot", "missing_plot"]
+__all__ = ["setup", "pareto_plot", "missing_plot", "lorenz_plot", "rfm_heatmap", "k_selection_plot"]
 
 
 def setup() -> None:
@@ -76,3 +76,63 @@ def missing_plot(report: pd.DataFrame, ax=None):
     ax.barh(labels, r["pct_missing"])
     ax.set(xlabel="missing (%)", title="Missing values by column")
     return ax
+
+
+def lorenz_plot(curves: dict[str, pd.DataFrame] | pd.DataFrame, ax=None, ginis=None):
+    """Lorenz curves from :func:`crm_lab.segmentation.lorenz_curve`, with Gini in the legend.
+
+    Parameters
+    ----------
+    curves : DataFrame or dict of name -> DataFrame
+    ax : matplotlib Axes, optional
+    ginis : dict of name -> float, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if isinstance(curves, pd.DataFrame):
+        curves = {"customers": curves}
+    ax = ax or plt.subplots()[1]
+    for name, c in curves.items():
+        label = name if not ginis else f"{name} (Gini {ginis[name]:.2f})"
+        ax.plot(c["customer_share"] * 100, c["value_share"] * 100, label=label)
+    ax.plot([0, 100], [0, 100], color="grey", lw=0.8, ls="--", label="equal value")
+    ax.set(xlabel="customers, least valuable first (cumulative %)", ylabel="value (cumulative %)",
+           xlim=(0, 100), ylim=(0, 100), title="Lorenz curve of customer value")
+    ax.legend(loc="upper left")
+    return ax
+
+
+def rfm_heatmap(matrix: pd.DataFrame, ax=None, title: str = "Customer-value matrix",
+                fmt: str = ".0f"):
+    """Heat map of an R x F matrix from :func:`crm_lab.segmentation.rfm_value_matrix`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import seaborn as sns
+
+    ax = ax or plt.subplots()[1]
+    sns.heatmap(matrix, annot=True, fmt=fmt, cmap="YlGnBu", cbar=False, ax=ax)
+    ax.set(xlabel="F score (frequency)", ylabel="R score (recency: 5 = most recent)",
+           title=title)
+    return ax
+
+
+def k_selection_plot(table: pd.DataFrame):
+    """Elbow, silhouette and BIC side by side, from :func:`crm_lab.segmentation.choose_k`.
+
+    Returns
+    -------
+    numpy array of three Axes
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+    for ax, col, title in zip(axes, ["inertia", "silhouette", "bic"],
+                              ["elbow: inertia (lower)", "silhouette (higher)",
+                               "GMM BIC (lower)"], strict=True):
+        ax.plot(table.index, table[col], marker="o")
+        ax.set(xlabel="number of segments k", title=title)
+    fig.tight_layout()
+    return axes

@@ -54,6 +54,8 @@ __all__ = [
     "RFM_SEGMENTS",
     "rfm_segment_grid",
     "rfm_segments",
+    "rfm_value_matrix",
+    "segment_strategies",
     "behaviour_features",
     "choose_k",
     "fit_segments",
@@ -1383,3 +1385,92 @@ def value_explained(
     out["adj_r2"] = 1 - (1 - out["r2"]) * (n - 1) / dof
     out["n_params"] = out["p"].astype("int64")
     return out[["r2", "adj_r2", "n_params"]]
+
+
+# ============================================================================ managing segments
+
+
+def rfm_value_matrix(scores: pd.DataFrame, rfm: pd.DataFrame, *, value: str = "monetary",
+                     agg: str = "mean") -> pd.DataFrame:
+    """The customer-value matrix: R score (rows, recent first) by F score (columns).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Output of :func:`rfm_scores` (``r_score``, ``f_score``).
+    rfm : DataFrame
+        Output of :func:`rfm_table`, same index.
+    value : str
+        Column of ``rfm`` to aggregate in each cell.
+    agg : {"mean", "sum", "count", "share"}
+        ``share`` is each cell's share of the total of ``value``.
+
+    Returns
+    -------
+    DataFrame indexed by ``r_score`` (descending) with one column per ``f_score``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rfm = pd.DataFrame({"recency_days": [1, 50, 2, 90], "frequency": [5, 1, 4, 1],
+    ...                     "monetary": [100.0, 10.0, 80.0, 5.0]})
+    >>> rfm_value_matrix(rfm_scores(rfm, bins=2), rfm, agg="share")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    f_score      1      2
+    r_score
+    2        0.000  0.923
+    1        0.077  0.000
+    """
+    check_columns(scores, ["r_score", "f_score"], "scores")
+    check_columns(rfm, [value], "rfm")
+    check_param("agg", agg, allowed=["mean", "sum", "count", "share"])
+    if not scores.index.equals(rfm.index):
+        raise DataError("scores and rfm: the indexes differ. How to fix: compute scores with "
+                        "rfm_scores(rfm) from the same rfm table.")
+    how = "sum" if agg == "share" else agg
+    table = rfm[value].groupby([scores["r_score"], scores["f_score"]]).agg(how).unstack(
+        fill_value=0)
+    if agg == "share":
+        table = table / rfm[value].sum()
+    return table.sort_index(ascending=False).round(3)
+
+
+_STRATEGIES = [
+    ("champions", "recent, frequent, high spend", "reward and retain; early access, referrals",
+     "奖励与保持: 会员特权, 推荐计划"),
+    ("loyal", "frequent, fairly recent", "upsell and cross-sell; loyalty programme tiers",
+     "交叉销售与向上销售, 忠诚计划"),
+    ("potential loyalists", "recent, a few purchases", "build the habit; onboarding, bundles",
+     "培养购买习惯: 新客引导, 组合优惠"),
+    ("new customers", "first purchase just made", "welcome and second-purchase offer",
+     "欢迎与二次购买激励"),
+    ("at risk", "used to buy often, not lately", "win back before they leave; personal contact",
+     "流失预警: 个性化挽回"),
+    ("can't lose them", "were the best, gone quiet", "high-touch win-back; ask what went wrong",
+     "重点挽回: 客户关怀, 了解原因"),
+    ("hibernating", "long ago, few purchases", "low-cost reactivation; do not overspend",
+     "低成本唤醒, 控制投入"),
+    ("lost", "long ago, one purchase", "ignore or cheapest reactivation; learn from them",
+     "放弃或最低成本触达, 分析流失原因"),
+]
+
+
+def segment_strategies() -> pd.DataFrame:
+    """Textbook-style treatment of each named RFM segment (customer differentiation, 差异化管理).
+
+    The default reading of the segments of :func:`rfm_segment_grid`, in the spirit of the
+    textbook's advice to treat customers differently by value: invest in keeping the most
+    valuable, develop the promising, reactivate cheaply, and let go of the unprofitable.
+    It is a starting point to argue with, not a rule.
+
+    Returns
+    -------
+    DataFrame indexed by segment with ``profile``, ``strategy`` and ``strategy_zh``.
+
+    Examples
+    --------
+    >>> segment_strategies().loc["champions", "strategy"]
+    'reward and retain; early access, referrals'
+    """
+    out = pd.DataFrame(_STRATEGIES, columns=["segment", "profile", "strategy", "strategy_zh"])
+    return out.set_index("segment")

@@ -50,3 +50,30 @@ def test_bad_values(bad, words):
 def test_bad_share(share):
     with pytest.raises(ValueError, match="share"):
         top_share([1, 2, 3], share)
+
+
+def test_rfm_value_matrix_shares_sum_to_one_and_counts():
+    from crm_lab.segmentation import rfm_scores, rfm_value_matrix
+
+    rng = np.random.default_rng(0)
+    rfm = pd.DataFrame({"recency_days": rng.integers(1, 400, 300),
+                        "frequency": rng.integers(1, 20, 300),
+                        "monetary": rng.gamma(2, 50, 300)})
+    scores = rfm_scores(rfm, bins=4)
+    share = rfm_value_matrix(scores, rfm, agg="share")
+    assert share.to_numpy().sum() == pytest.approx(1, abs=0.02)
+    assert list(share.index) == sorted(share.index, reverse=True)
+    counts = rfm_value_matrix(scores, rfm, agg="count")
+    assert counts.to_numpy().sum() == 300
+    with pytest.raises(ValueError, match="agg"):
+        rfm_value_matrix(scores, rfm, agg="median")
+    with pytest.raises(ValueError, match="indexes differ"):
+        rfm_value_matrix(scores.iloc[:10], rfm)
+
+
+def test_segment_strategies_cover_the_named_segments():
+    from crm_lab.segmentation import RFM_SEGMENTS, segment_strategies
+
+    table = segment_strategies()
+    assert set(table.index) == set(RFM_SEGMENTS)
+    assert table["strategy"].str.len().gt(0).all()
