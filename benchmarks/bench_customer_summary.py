@@ -23,12 +23,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import best_of, synthetic_log
 
 from crm_lab.clv import BetaGeo, customer_summary
 
@@ -54,27 +54,6 @@ s = best(lambda: summary_data_from_transaction_data(tx, "customer_id", "date", "
 f = best(lambda: BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"]), 5)
 print(s, f)
 """
-
-
-def synthetic_log(n_rows: int, n_customers: int, seed: int = 0) -> pd.DataFrame:
-    """A transaction log over two years with a skewed number of purchases per customer."""
-    rng = np.random.default_rng(seed)
-    weights = rng.gamma(0.7, 1.0, n_customers)
-    extra = rng.choice(n_customers, size=n_rows - n_customers, p=weights / weights.sum())
-    ids = rng.permutation(np.concatenate([np.arange(n_customers), extra]))  # all customers buy
-    start = np.datetime64("2022-01-01", "ns")
-    seconds = rng.integers(0, 730 * 86_400, n_rows).astype("timedelta64[s]")
-    return pd.DataFrame({"customer_id": ids, "date": start + seconds,
-                         "amount": rng.gamma(2.0, 20.0, n_rows).round(2)})
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def cdnow_summary() -> pd.DataFrame | None:

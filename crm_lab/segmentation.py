@@ -443,7 +443,7 @@ def rfm_table(
     else:
         as_of = as_timestamp("as_of", as_of)
     frame = exclude_after(frame, as_of, "as_of", stacklevel=3)
-    agg = _aggregate(frame, "D", as_of)
+    agg = _aggregate(frame, "D", as_of, count_periods=False)
     out = pd.DataFrame({
         "recency_days": agg["periods_since_last"],
         "frequency": agg["n_transactions"],

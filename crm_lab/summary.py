@@ -104,10 +104,13 @@ def up_to(dates: np.ndarray, cutoff: pd.Timestamp) -> np.ndarray:
     return dates <= cutoff.to_datetime64()
 
 
-def _aggregate(frame: pd.DataFrame, freq: str, as_of: pd.Timestamp) -> pd.DataFrame:
+def _aggregate(frame: pd.DataFrame, freq: str, as_of: pd.Timestamp, *,
+               count_periods: bool = True) -> pd.DataFrame:
     """Group a *checked* frame (columns customer_id, date[, amount]) by customer.
 
-    No validation, no exclusion: callers pass rows dated up to ``as_of``.
+    No validation, no exclusion: callers pass rows dated up to ``as_of``. With
+    ``count_periods=False`` the ``n_periods`` column (distinct purchase periods, the one
+    costly step with daily periods) is left out, for callers that count transactions only.
     """
     ids = frame["customer_id"].to_numpy()
     try:
@@ -136,7 +139,9 @@ def _aggregate(frame: pd.DataFrame, freq: str, as_of: pd.Timestamp) -> pd.DataFr
     offset = per - first_period[codes]
     span = np.int64(offset.max() + 1)
     key = codes.astype(np.int64) * span + offset
-    if n_cust * span <= max(16 * len(key), 1 << 20):
+    if not count_periods:
+        n_periods = None
+    elif n_cust * span <= max(16 * len(key), 1 << 20):
         seen = np.zeros(n_cust * span, dtype=bool)
         seen[key] = True
         n_periods = np.count_nonzero(seen.reshape(n_cust, span), axis=1)
@@ -148,11 +153,12 @@ def _aggregate(frame: pd.DataFrame, freq: str, as_of: pd.Timestamp) -> pd.DataFr
         "first_purchase": first_date.view("datetime64[ns]"),
         "last_purchase": last_date.view("datetime64[ns]"),
         "n_transactions": np.bincount(codes, minlength=n_cust),
-        "n_periods": n_periods,
         "periods_since_first": as_of_period - first_period,
         "periods_first_to_last": last_period - first_period,
         "periods_since_last": as_of_period - last_period,
     }
+    if n_periods is not None:
+        out = {**dict(list(out.items())[:3]), "n_periods": n_periods, **dict(list(out.items())[3:])}
     if has_amount:
         amount = frame["amount"].to_numpy(dtype="float64")
         total = np.bincount(codes, weights=amount, minlength=n_cust)

@@ -299,6 +299,69 @@ def _to_numeric(df: pd.DataFrame, col: str, table: str, what: str = "amounts") -
 # ----------------------------------------------------------------------------- transactions
 
 
+def _check_transactions(
+    transactions: pd.DataFrame,
+    *,
+    customer_id: str = "customer_id",
+    date: str = "date",
+    amount: str | None = "amount",
+    transaction_id: str | None = None,
+    start=None,
+    end=None,
+    allow_negative: bool = False,
+    keep: Sequence[str] = (),
+    table: str = "transactions",
+) -> pd.DataFrame:
+    """The checks of :func:`validate_transactions`, without the report."""
+    cols = (
+        [customer_id, date]
+        + ([amount] if amount else [])
+        + ([transaction_id] if transaction_id else [])
+    )
+    check_columns(transactions, cols + list(keep), table)
+    df = transactions
+    _check_ids(df, customer_id, table, unique=False)
+    out = pd.DataFrame({"customer_id": df[customer_id].to_numpy()}, index=pd.RangeIndex(len(df)))
+    out["date"] = _to_datetime(df, date, table).to_numpy()
+    if amount:
+        amt = _to_numeric(df, amount, table)
+        neg = (amt < 0).to_numpy()
+        if neg.any() and not allow_negative:
+            _fail(
+                table,
+                amount,
+                f"{int(neg.sum()):,} rows have negative amounts (returns?).",
+                "net out returns against their purchases first (e.g. group by customer and "
+                "date and sum), drop them if they are data errors, or pass allow_negative=True "
+                "if the method should treat them as negative spend.",
+                _show(df, neg),
+            )
+        out["amount"] = amt.to_numpy()
+    if transaction_id:
+        _check_ids(df, transaction_id, table, unique=True)
+        out["transaction_id"] = df[transaction_id].to_numpy()
+    for lo_hi, bound in (("start", start), ("end", end)):
+        if bound is None:
+            continue
+        b = pd.Timestamp(bound)
+        outside = (out["date"] < b) if lo_hi == "start" else (out["date"] > b)
+        if outside.any():
+            side = "before" if lo_hi == "start" else "after"
+            _fail(
+                table,
+                date,
+                f"{int(outside.sum()):,} rows are dated {side} the window {lo_hi} {b.date()}.",
+                f"filter the log to the window first, e.g. "
+                f"tx[tx['{date}'] {'>=' if lo_hi == 'start' else '<='} '{b.date()}'], or move "
+                f"{lo_hi}=.",
+                _show(df, outside.to_numpy()),
+            )
+    for k in keep:
+        out[k] = df[k].to_numpy()
+
+    return out
+
+
 def validate_transactions(
     transactions: pd.DataFrame,
     *,
@@ -356,55 +419,18 @@ def validate_transactions(
     >>> report.n_zero_amount_rows
     1
     """
-    cols = (
-        [customer_id, date]
-        + ([amount] if amount else [])
-        + ([transaction_id] if transaction_id else [])
-    )
-    check_columns(transactions, cols + list(keep), table)
-    df = transactions
-    _check_ids(df, customer_id, table, unique=False)
-    out = pd.DataFrame({"customer_id": df[customer_id].to_numpy()}, index=pd.RangeIndex(len(df)))
-    out["date"] = _to_datetime(df, date, table).to_numpy()
-    if amount:
-        amt = _to_numeric(df, amount, table)
-        neg = (amt < 0).to_numpy()
-        if neg.any() and not allow_negative:
-            _fail(
-                table,
-                amount,
-                f"{int(neg.sum()):,} rows have negative amounts (returns?).",
-                "net out returns against their purchases first (e.g. group by customer and "
-                "date and sum), drop them if they are data errors, or pass allow_negative=True "
-                "if the method should treat them as negative spend.",
-                _show(df, neg),
-            )
-        out["amount"] = amt.to_numpy()
-    if transaction_id:
-        _check_ids(df, transaction_id, table, unique=True)
-        out["transaction_id"] = df[transaction_id].to_numpy()
-    for lo_hi, bound in (("start", start), ("end", end)):
-        if bound is None:
-            continue
-        b = pd.Timestamp(bound)
-        outside = (out["date"] < b) if lo_hi == "start" else (out["date"] > b)
-        if outside.any():
-            side = "before" if lo_hi == "start" else "after"
-            _fail(
-                table,
-                date,
-                f"{int(outside.sum()):,} rows are dated {side} the window {lo_hi} {b.date()}.",
-                f"filter the log to the window first, e.g. "
-                f"tx[tx['{date}'] {'>=' if lo_hi == 'start' else '<='} '{b.date()}'], or move "
-                f"{lo_hi}=.",
-                _show(df, outside.to_numpy()),
-            )
-    for k in keep:
-        out[k] = df[k].to_numpy()
+    out = _check_transactions(
+        transactions, customer_id=customer_id, date=date, amount=amount,
+        transaction_id=transaction_id, start=start, end=end, allow_negative=allow_negative,
+        keep=keep, table=table)
+    return out, _transaction_report(out, table, bool(amount), allow_negative)
 
+
+def _transaction_report(out: pd.DataFrame, table: str, has_amount: bool,
+                        allow_negative: bool) -> ValidationReport:
     notes = []
     n_zero_rows = n_zero_cust = 0
-    if amount:
+    if has_amount:
         zero = out["amount"].to_numpy() == 0
         n_zero_rows = int(zero.sum())
         if n_zero_rows:
@@ -426,10 +452,10 @@ def validate_transactions(
         n_zero_total_customers=n_zero_cust,
         first_date=out["date"].min(),
         last_date=out["date"].max(),
-        total_amount=round(float(out["amount"].sum()), 2) if amount else float("nan"),
+        total_amount=round(float(out["amount"].sum()), 2) if has_amount else float("nan"),
         notes=notes,
     )
-    return out, report
+    return report
 
 
 def check_transactions(transactions: pd.DataFrame, **kwargs) -> pd.DataFrame:
@@ -444,7 +470,7 @@ def check_transactions(transactions: pd.DataFrame, **kwargs) -> pd.DataFrame:
     >>> list(check_transactions(tx, customer_id="cust", date="day", amount="spend").columns)
     ['customer_id', 'date', 'amount']
     """
-    return validate_transactions(transactions, **kwargs)[0]
+    return _check_transactions(transactions, **kwargs)
 
 
 # ----------------------------------------------------------------------------- customers
