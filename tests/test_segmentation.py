@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_lab.segmentation import pareto_curve, top_share
 
@@ -77,3 +79,57 @@ def test_segment_strategies_cover_the_named_segments():
     table = segment_strategies()
     assert set(table.index) == set(RFM_SEGMENTS)
     assert table["strategy"].str.len().gt(0).all()
+
+
+# ---------------------------------------------------------------------------- property tests
+# rfm_table and rfm_scores against an independent, naive computation on random logs
+# (ties, single purchases and same-day purchases included by construction).
+
+
+
+@st.composite
+def logs(draw):
+    n = draw(st.integers(1, 40))
+    ids = draw(st.lists(st.integers(1, 8), min_size=n, max_size=n))
+    days = draw(st.lists(st.integers(0, 30), min_size=n, max_size=n))
+    cents = draw(st.lists(st.integers(0, 5000), min_size=n, max_size=n))
+    return pd.DataFrame({"customer_id": ids,
+                         "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(days, unit="D"),
+                         "amount": np.array(cents) / 100})
+
+
+@settings(max_examples=60, deadline=None)
+@given(logs())
+def test_rfm_table_matches_naive_loops(tx):
+    from crm_lab.segmentation import rfm_table
+
+    got = rfm_table(tx)
+    as_of = tx["date"].max() + pd.Timedelta(days=1)
+    for cid in sorted(set(tx["customer_id"])):
+        rows = tx[tx["customer_id"] == cid]
+        assert got.loc[cid, "frequency"] == len(rows)
+        assert got.loc[cid, "monetary"] == pytest.approx(sum(rows["amount"]))
+        assert got.loc[cid, "recency_days"] == (as_of - max(rows["date"])).days
+        assert got.loc[cid, "first_purchase"] == min(rows["date"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(logs(), st.integers(2, 6))
+def test_rfm_scores_match_rank_definition(tx, bins):
+    """score = ceil(bins * average rank / n); high = good; equal values, equal scores."""
+    from crm_lab.segmentation import rfm_scores, rfm_table
+
+    rfm = rfm_table(tx)
+    scores = rfm_scores(rfm, bins=bins)
+    n = len(rfm)
+    for col, score, good_high in (("recency_days", "r_score", False),
+                                  ("frequency", "f_score", True), ("monetary", "m_score", True)):
+        x = rfm[col].to_numpy()
+        for i, xi in enumerate(x):
+            better_or_equal = (x < xi).sum() if good_high else (x > xi).sum()
+            ties = (x == xi).sum()
+            avg_rank = better_or_equal + (ties + 1) / 2
+            expected = max(1, int(np.ceil(bins * avg_rank / n - 1e-12)))
+            assert scores[score].iloc[i] == expected
+        for v in np.unique(x):
+            assert scores[score][x == v].nunique() == 1
