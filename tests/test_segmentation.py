@@ -133,3 +133,116 @@ def test_rfm_scores_match_rank_definition(tx, bins):
             assert scores[score].iloc[i] == expected
         for v in np.unique(x):
             assert scores[score][x == v].nunique() == 1
+
+
+# ---------------------------------------------------------------------------- ABC, Lorenz, Gini
+
+
+def test_gini_known_values():
+    from crm_lab.segmentation import gini
+
+    rng = np.random.default_rng(1)
+    # Gini of an exponential distribution is 1/2; of a Pareto(alpha) it is 1 / (2 alpha - 1)
+    assert gini(rng.exponential(size=200_000)) == pytest.approx(0.5, abs=0.005)
+    alpha = 3.0
+    assert gini(rng.pareto(alpha, 400_000) + 1) == pytest.approx(1 / (2 * alpha - 1), abs=0.01)
+    assert gini([0, 0, 0, 10]) == pytest.approx(0.75)  # (n - 1) / n
+
+
+def test_lorenz_is_the_mirror_of_pareto():
+    from crm_lab.segmentation import lorenz_curve
+
+    v = np.random.default_rng(2).gamma(1.0, 10, 500)
+    lor, par = lorenz_curve(v), pareto_curve(v)
+    np.testing.assert_allclose(lor["value_share"].to_numpy(),
+                               1 - par["value_share"].to_numpy()[::-1], atol=1e-12)
+
+
+def test_abc_classes_shares_and_cuts():
+    from crm_lab.segmentation import abc_classes, abc_summary
+
+    v = pd.Series(np.random.default_rng(3).lognormal(0, 1.2, 2000))
+    cls = abc_classes(v, cuts=(0.7, 0.9))
+    summary = abc_summary(v, cls)
+    assert summary.loc["A", "value_share"] >= 0.7
+    assert summary.loc["A", "value_share"] - v.max() / v.sum() < 0.7
+    assert summary["customers"].sum() == len(v)
+    # A customers are all worth more than B customers, B more than C
+    assert v[cls == "A"].min() >= v[cls == "B"].max() >= v[cls == "C"].max()
+    assert set(abc_classes(v, cuts=(0.8,))) == {"A", "B"}  # one cut: two classes
+    for bad in [(0.95, 0.8), (0.8, 1.2), (0.0, 0.5)]:
+        with pytest.raises(ValueError, match="cuts"):
+            abc_classes(v, cuts=bad)
+
+
+# ---------------------------------------------------------------------------- clustering
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(600, centers=[[0, 0, 0], [4, 4, 0], [0, 4, 4]], cluster_std=0.6,
+                      random_state=0)
+    return pd.DataFrame(X, columns=["recency", "log_frequency", "log_monetary"]), y
+
+
+def test_choose_k_finds_the_blobs(blobs):
+    from crm_lab.segmentation import choose_k
+
+    X, _ = blobs
+    table = choose_k(X, range(2, 6), seed=0, n_init=3)
+    assert table["silhouette"].idxmax() == 3
+    assert table["bic"].idxmin() == 3
+    assert table["inertia"].is_monotonic_decreasing
+
+
+def test_fit_segments_recovers_truth_stably_and_orders_labels(blobs):
+    from crm_lab.segmentation import agreement, cluster_stability, fit_segments
+
+    X, y = blobs
+    for method in ("kmeans", "gmm"):
+        labels = fit_segments(X, 3, method=method, seed=1)
+        assert agreement(labels, y).ari > 0.95
+        means = X.groupby(labels.to_numpy())["log_monetary"].mean()
+        assert means.is_monotonic_decreasing  # segment 0 = highest monetary
+        pd.testing.assert_series_equal(labels, fit_segments(X, 3, method=method, seed=1))
+    stability = cluster_stability(X, 3, seeds=range(4))
+    assert stability.min_ari > 0.95
+
+
+def test_segment_profiles_and_value_explained():
+    from crm_lab.segmentation import segment_profiles, value_explained
+
+    rfm = pd.DataFrame({"frequency": [1, 2, 10, 12], "monetary": [10.0, 30.0, 400.0, 560.0]})
+    prof = segment_profiles(rfm, [1, 1, 0, 0], value="monetary")
+    assert prof["value_share"].sum() == pytest.approx(1)
+    cust = pd.DataFrame({"customer_id": range(200),
+                         "gender": np.tile(["f", "m"], 100),
+                         "region": np.repeat(["n", "s"], 100)})
+    value = pd.Series(np.where(cust["gender"] == "f", 10.0, 20.0)
+                      + np.random.default_rng(0).normal(0, 0.1, 200))
+    table = value_explained(cust, value, ["gender", "region"])
+    assert table.loc["gender", "r2"] > 0.99 and table.loc["region", "r2"] < 0.05
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda s: s.rfm_table(pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"]})),
+     "amount"),
+    (lambda s: s.rfm_table(pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"],
+                                         "amount": [-1.0]})), "negative"),
+    (lambda s: s.rfm_table(pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"],
+                                         "amount": [np.nan]})), "NaN"),
+    (lambda s: s.rfm_table(pd.DataFrame(columns=["customer_id", "date", "amount"])), "empty"),
+    (lambda s: s.rfm_scores(pd.DataFrame({"recency_days": [1], "frequency": [1],
+                                          "monetary": [1.0]}), bins=1), "bins"),
+    (lambda s: s.rfm_scores(pd.DataFrame({"frequency": [1]})), "recency_days"),
+    (lambda s: s.choose_k(np.zeros((10, 2)), range(1, 3)), "k"),
+    (lambda s: s.fit_segments(np.zeros((10, 2)), 2, method="dbscan"), "method"),
+    (lambda s: s.gini([1.0, -1.0]), "negative"),
+])
+def test_bad_input_names_the_problem(call, words):
+    import crm_lab.segmentation as s
+
+    with pytest.raises(ValueError, match=words):
+        call(s)
