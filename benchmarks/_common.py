@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import numpy as np
@@ -27,3 +28,15 @@ def best_of(fn, repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return min(times)
+
+
+def synthetic_log_from_args(description: str) -> tuple[pd.DataFrame, argparse.Namespace]:
+    """Parse ``--rows``, ``--customers``, ``--repeat`` and build the synthetic log."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--customers", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    tx = synthetic_log(args.rows, args.customers)
+    print(f"synthetic log: {len(tx):,} transactions, {tx.customer_id.nunique():,} customers")
+    return tx, args

@@ -18,7 +18,6 @@ Ratios > 1 mean crm_lab is faster. Nothing is asserted: speed is reported, not t
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import best_of, synthetic_log
+from _common import best_of, synthetic_log_from_args
 
 from crm_lab.clv import BetaGeo, customer_summary
 
@@ -68,14 +67,7 @@ def cdnow_summary() -> pd.DataFrame | None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--customers", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=5)
-    args = ap.parse_args()
-
-    tx = synthetic_log(args.rows, args.customers)
-    print(f"synthetic log: {len(tx):,} transactions, {tx.customer_id.nunique():,} customers")
+    tx, args = synthetic_log_from_args(__doc__.splitlines()[0])
 
     t_ours = best_of(lambda: customer_summary(tx, freq="W"), args.repeat)
 

@@ -17,7 +17,6 @@ Nothing is asserted: speed is reported, not tested.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import best_of, synthetic_log
+from _common import best_of, synthetic_log_from_args
 
 from crm_lab.segmentation import rfm_table
 
@@ -55,13 +54,7 @@ def bare_rfm(tx: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--customers", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=5)
-    args = ap.parse_args()
-    tx = synthetic_log(args.rows, args.customers)
-    print(f"synthetic log: {len(tx):,} transactions, {tx.customer_id.nunique():,} customers")
+    tx, args = synthetic_log_from_args(__doc__.splitlines()[0])
     t_ours = best_of(lambda: rfm_table(tx), args.repeat)
     t_bare = best_of(lambda: bare_rfm(tx), args.repeat)
     print(f"rfm_table                          {t_ours:8.3f} s")
