@@ -37,7 +37,7 @@ a = np.load(sys.argv[1])
 tx = pd.DataFrame({"customer_id": a["customer_id"], "date": a["date"].view("datetime64[ns]"),
                    "amount": a["amount"]})
 ts = []
-for _ in range(2):
+for _ in range(int(sys.argv[2])):
     t = time.perf_counter()
     summary_data_from_transaction_data(tx, "customer_id", "date", "amount", freq="D")
     ts.append(time.perf_counter() - t)
@@ -53,29 +53,37 @@ def bare_rfm(tx: pd.DataFrame) -> pd.DataFrame:
     return g
 
 
-def main() -> None:
-    tx, args = synthetic_log_from_args(__doc__.splitlines()[0])
-    t_ours = best_of(lambda: rfm_table(tx), args.repeat)
-    t_bare = best_of(lambda: bare_rfm(tx), args.repeat)
-    print(f"rfm_table                          {t_ours:8.3f} s")
-    print(f"bare pandas groupby + recency      {t_bare:8.3f} s   rfm_table / bare = "
-          f"{t_ours / t_bare:5.2f} (target <= 2)")
+def lifetimes_seconds(tx: pd.DataFrame, repeat: int) -> float | str:
+    """Best-of time of lifetimes in its own interpreter, or the reason it was not timed."""
     lt_python = os.environ.get("LIFETIMES_PYTHON")
     if not lt_python:
-        print("lifetimes not timed (set LIFETIMES_PYTHON to a python with lifetimes 0.11)")
-        return
+        return "not timed: set LIFETIMES_PYTHON to a python with lifetimes 0.11"
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp, "tx.npz")
+        path = Path(tmp, "tx.npz")  # plain arrays: the other environment runs pandas 1.x
         np.savez(path, customer_id=tx["customer_id"].to_numpy(),
                  date=tx["date"].to_numpy().view("int64"), amount=tx["amount"].to_numpy())
-        out = subprocess.run([lt_python, "-c", LIFETIMES_SCRIPT, str(path)],
+        out = subprocess.run([lt_python, "-c", LIFETIMES_SCRIPT, str(path), str(repeat)],
                              capture_output=True, text=True, check=False)
     if out.returncode != 0:
-        print("lifetimes run failed:\n" + out.stderr[-2000:])
-        return
-    t_lt = float(out.stdout.split()[-1])
-    print(f"lifetimes summary_data_from_...    {t_lt:8.3f} s   lifetimes / rfm_table = "
-          f"{t_lt / t_ours:5.2f}")
+        return "run failed: " + out.stderr.strip().splitlines()[-1][:200]
+    return float(out.stdout.split()[-1])
+
+
+def main() -> None:
+    tx, args = synthetic_log_from_args(__doc__.splitlines()[0])
+    rows = {
+        "rfm_table": best_of(lambda: rfm_table(tx), args.repeat),
+        "bare pandas groupby + recency": best_of(lambda: bare_rfm(tx), args.repeat),
+        "lifetimes summary_data_from_transaction_data": lifetimes_seconds(tx, args.repeat),
+    }
+    bare = rows["bare pandas groupby + recency"]
+    print(f"best of {args.repeat}; ratio = seconds / bare groupby (rfm_table target <= 2)")
+    print(f"{'':46s} {'seconds':>8s} {'ratio':>7s}")
+    for name, t in rows.items():
+        if isinstance(t, str):
+            print(f"{name:46s} {t}")
+        else:
+            print(f"{name:46s} {t:8.3f} {t / bare:7.2f}")
 
 
 if __name__ == "__main__":

@@ -315,7 +315,8 @@ def _aligned_labels(labels, index: pd.Index, what: str, *, allow_subset: bool = 
             raise DataError(f"{what}: got {arr.shape} labels for {len(index):,} customers.\n"
                             "How to fix: pass one label per row, or a Series indexed by "
                             "customer_id.")
-        lab = pd.Series(arr, index=index)
+        keep = isinstance(labels, (pd.Categorical, pd.Index, pd.api.extensions.ExtensionArray))
+        lab = pd.Series(labels if keep else arr, index=index)  # keeps categories
     na = lab.isna().to_numpy()
     if na.any():
         raise DataError(f"{what}: {int(na.sum()):,} labels are missing (NaN).\nHow to fix: "
@@ -535,8 +536,9 @@ def rfm_scores(
     Ties (the rule of this function): **equal values always get equal scores**. With the
     default ``method="average"`` a block of tied customers gets the *mid-rank* of the
     block (the mean of the positions it occupies, as in Spearman's rho), so the block
-    lands in the score where its middle falls. Without ties this is exactly
-    ``qcut(x.rank(method="first"), bins)``: scores of equal size (+/- 1 customer). With
+    lands in the score where its middle falls. Without ties the scores have equal sizes
+    (+/- 1 customer), like ``qcut(x.rank(method="first"), bins)`` (which may put a
+    customer at a boundary one score away, as it interpolates its edges). With
     the typical 60 % of one-time buyers, they all get F = 2 (their middle lies at the
     30th percentile), not the arbitrary mix of 1s, 2s and 3s that breaking ties by row
     order gives, and not an error as ``pd.qcut`` raises (see :func:`quantile_edges`).
@@ -680,6 +682,12 @@ def rfm_segments(scores: pd.DataFrame, mapping=None) -> pd.Series:
     r = check_values(scores["r_score"], name="scores['r_score']").to_numpy()
     f = check_values(scores["f_score"], name="scores['f_score']").to_numpy()
     if mapping is None:
+        bins = scores.attrs.get("bins", 5)
+        if bins != 5:
+            raise ParameterError(f"parameter 'mapping': the default grid is for 5 score levels, "
+                                 f"but the scores were computed with bins={bins}. Pass a grid "
+                                 f"with R scores 1..{bins} as index and F scores 1..{bins} as "
+                                 "columns, or score with bins=5.")
         mapping = rfm_segment_grid()
     if isinstance(mapping, pd.DataFrame):
         table = {(int(ri), int(fj)): mapping.loc[ri, fj]
@@ -827,6 +835,7 @@ def choose_k(
     *,
     sample_size: int = 5000,
     n_init: int = 10,
+    gmm_n_init: int | None = None,
 ) -> pd.DataFrame:
     """Diagnostics for the number of segments: elbow (inertia), silhouette and GMM BIC.
 
@@ -847,7 +856,11 @@ def choose_k(
     sample_size : int, default 5000
         Largest subsample for the silhouette.
     n_init : int, default 10
-        Restarts of k-means and the mixture (the best one is kept).
+        Restarts of k-means (the best one is kept).
+    gmm_n_init : int, optional
+        Restarts of the mixture; default ``n_init``. Each starts from a k-means solution,
+        so 1 (scikit-learn's default) is usually enough for a BIC curve and is much faster
+        on large data.
 
     Returns
     -------
@@ -874,6 +887,8 @@ def choose_k(
     check_param("seed", seed, kind=(int, np.integer), low=0)
     check_param("sample_size", sample_size, kind=(int, np.integer), low=10)
     check_param("n_init", n_init, kind=(int, np.integer), low=1)
+    gmm_n_init = n_init if gmm_n_init is None else gmm_n_init
+    check_param("gmm_n_init", gmm_n_init, kind=(int, np.integer), low=1)
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
     from sklearn.mixture import GaussianMixture
@@ -884,7 +899,7 @@ def choose_k(
         km = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(Xa)
         sil = silhouette_score(Xa, km.labels_, sample_size=min(sample_size, n),
                                random_state=seed)
-        gm = GaussianMixture(n_components=k, n_init=n_init, random_state=seed).fit(Xa)
+        gm = GaussianMixture(n_components=k, n_init=gmm_n_init, random_state=seed).fit(Xa)
         rows.append({"k": k, "inertia": float(km.inertia_), "silhouette": float(sil),
                      "bic": float(gm.bic(Xa))})
     return pd.DataFrame(rows).set_index("k")
@@ -937,7 +952,8 @@ def fit_segments(
         order the labels. Default: the first column whose name contains "monetary", else
         the first column. Equal means keep scikit-learn's order.
     n_init : int, default 10
-        Restarts (the best fit is kept).
+        Restarts (the best fit is kept). For ``"gmm"`` on large data, ``n_init=1`` is much
+        faster and usually as good (each start is a k-means solution).
 
     Returns
     -------
