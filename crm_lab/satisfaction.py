@@ -8,8 +8,13 @@ measured by a handful of 1-10 survey items. This module holds
   :data:`ECSI_NO_COMPLAINTS`, :data:`CCSI`, :data:`CCSI_VARIANT`) and :func:`blocks_for`,
   which finds each construct's item columns by prefix;
 * covariance-based SEM with semopy (:func:`fit_sem`), the alternative to PLS;
-* the 0-100 **index** as the ACSI reports it (:func:`satisfaction_index`) and the
-  **importance-performance map** (:func:`importance_performance`).
+* the 0-100 **index** as the ACSI reports it (:func:`satisfaction_index`; per group with
+  standard errors, :func:`index_by_group`, and a joint test, :func:`group_difference_test`)
+  and the **importance-performance map** (:func:`importance_performance`);
+* comparisons: PLS beside SEM (:func:`path_table`), several index models on one survey
+  (:func:`compare_models`, nested ones by :func:`chi2_difference`), and, on the simulated
+  company, estimates against the truth (:func:`population_paths`, :func:`recover_paths`,
+  :func:`score_recovery`); loyalty by satisfaction decile (:func:`outcomes_by_decile`).
 
 PLS path modeling itself lives in :mod:`crm_lab.pls` (re-exported here).
 
@@ -42,7 +47,7 @@ from crm_lab.pls import (
     pls_pm,
     unidimensionality,
 )
-from crm_lab.validate import DataError, ParameterError, check_param, check_survey
+from crm_lab.validate import DataError, ParameterError, check_columns, check_param, check_survey
 
 __all__ = [
     "ModelSpec",
@@ -58,6 +63,19 @@ __all__ = [
     "ImproperSolutionWarning",
     "satisfaction_index",
     "importance_performance",
+    "MODELS",
+    "model_spec",
+    "path_table",
+    "chi2_difference",
+    "ModelComparison",
+    "compare_models",
+    "TRUTH_LATENTS",
+    "population_paths",
+    "recover_paths",
+    "score_recovery",
+    "index_by_group",
+    "outcomes_by_decile",
+    "group_difference_test",
     # re-exported from crm_lab.pls
     "pls_pm",
     "PLSPathModel",
@@ -677,3 +695,609 @@ def importance_performance(result: PLSResult, data: pd.DataFrame, target: str = 
     out = out.assign(_o=order).sort_values(["_o", "importance"], ascending=[True, False])
     out.index.name = "driver"
     return out.drop(columns="_o")
+
+
+# ----------------------------------------------------------------------------- model lookup
+
+#: The index models a chapter can choose by name (``model = "acsi"`` in a parameters cell).
+MODELS: dict[str, ModelSpec] = {
+    "acsi": ACSI,
+    "ecsi": ECSI,
+    "ccsi": CCSI,
+    "ccsi_variant": CCSI_VARIANT,
+    "ecsi_no_complaints": ECSI_NO_COMPLAINTS,
+}
+
+
+def model_spec(model: str | ModelSpec) -> ModelSpec:
+    """The :class:`ModelSpec` called ``model`` (case-insensitive), e.g. ``"acsi"``.
+
+    Parameters
+    ----------
+    model : str or ModelSpec
+        A key of :data:`MODELS` (``"acsi"``, ``"ecsi"``, ``"ccsi"``, ``"ccsi_variant"``,
+        ``"ecsi_no_complaints"``) or a spec, returned unchanged.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter ``'model'`` and the accepted names.
+
+    Examples
+    --------
+    >>> model_spec("CCSI").name
+    'CCSI'
+    """
+    if isinstance(model, ModelSpec):
+        return model
+    check_param("model", model, kind=str, hint=f"Use one of {list(MODELS)}.")
+    check_param("model", model.lower(), list(MODELS),
+                hint="acsi = Fornell et al. 1996, ecsi = ACSI + image, ccsi = China CSI.")
+    return MODELS[model.lower()]
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+
+def _z(ci: float) -> float:
+    from scipy import stats
+
+    check_param("ci", ci, kind=float, low=0.5, high=0.999)
+    return float(stats.norm.ppf(0.5 + ci / 2))
+
+
+def path_table(pls: PLSResult | None = None, sem: SEMResult | None = None, *,
+               ci: float = 0.95) -> pd.DataFrame:
+    """Structural paths of a PLS and/or a SEM fit side by side, with intervals.
+
+    Parameters
+    ----------
+    pls : PLSResult, optional
+        Gives ``pls`` (standardised path) and, if it was fitted with ``n_bootstrap > 0``,
+        the bootstrap percentile interval ``pls_ci_low``, ``pls_ci_high`` (at the level the
+        model was fitted with).
+    sem : SEMResult, optional
+        Gives ``sem`` (standardised path), the Wald interval ``sem ± z * std_error_std``
+        (``sem_ci_low``, ``sem_ci_high``) and ``sem_p_value``.
+    ci : float
+        Level of the SEM Wald interval.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``(source, target)`` in the order of the model's paths; with both fits
+        also ``sem_minus_pls``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> q = rng.normal(size=400); s = 0.6 * q + 0.8 * rng.normal(size=400)
+    >>> df = pd.DataFrame({f"q{i}": q + 0.6 * rng.normal(size=400) for i in (1, 2, 3)}
+    ...                   | {f"s{i}": s + 0.6 * rng.normal(size=400) for i in (1, 2, 3)})
+    >>> blocks = {"quality": ["q1", "q2", "q3"], "sat": ["s1", "s2", "s3"]}
+    >>> res = pls_pm(df, blocks, [("quality", "sat")], n_bootstrap=50, scale=None)
+    >>> list(path_table(res).columns)
+    ['pls', 'pls_ci_low', 'pls_ci_high']
+    """
+    if pls is None and sem is None:
+        raise ParameterError("path_table needs a PLSResult (pls=) or a SEMResult (sem=).")
+    parts = []
+    if pls is not None:
+        _check_result(pls)
+        out = pls.path_coefficients.rename("pls").to_frame()
+        if pls.bootstrap is not None:
+            out = out.join(pls.conf_int("path").add_prefix("pls_"))
+        parts.append(out)
+    if sem is not None:
+        if not isinstance(sem, SEMResult):
+            raise ParameterError("parameter 'sem' must be a SEMResult from fit_sem.")
+        z = _z(ci)
+        p = sem.paths
+        parts.append(pd.DataFrame({"sem": p["std_estimate"],
+                                   "sem_ci_low": p["std_estimate"] - z * p["std_error_std"],
+                                   "sem_ci_high": p["std_estimate"] + z * p["std_error_std"],
+                                   "sem_p_value": p["p_value"]}))
+    if len(parts) == 2:
+        if set(parts[0].index) != set(parts[1].index):
+            raise ParameterError("path_table: the PLS and SEM fits have different paths; fit "
+                                 "the same model with both.")
+        out = parts[0].join(parts[1])
+        out["sem_minus_pls"] = out["sem"] - out["pls"]
+        return out
+    return parts[0]
+
+
+def chi2_difference(restricted: SEMResult, general: SEMResult) -> pd.Series:
+    """Chi-square difference (likelihood-ratio) test of two nested SEM fits.
+
+    ``restricted`` must be ``general`` with some paths fixed at zero (more degrees of
+    freedom), fitted by maximum likelihood to the same items and respondents. A small
+    ``p_value`` says the restriction (e.g. no image -> loyalty path) does not hold.
+
+    Returns
+    -------
+    Series
+        ``chi2_restricted``, ``chi2_general``, ``delta_chi2``, ``delta_df``, ``p_value``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(2)
+    >>> a = rng.normal(size=600); b = 0.5 * a + rng.normal(size=600)
+    >>> c = 0.4 * a + 0.4 * b + rng.normal(size=600)
+    >>> df = pd.DataFrame({f"{n}{i}": z + 0.7 * rng.normal(size=600)
+    ...                    for n, z in (("a", a), ("b", b), ("c", c)) for i in (1, 2, 3)})
+    >>> blocks = {k: [f"{k}{i}" for i in (1, 2, 3)] for k in "abc"}
+    >>> full = fit_sem(df, blocks, [("a", "b"), ("b", "c"), ("a", "c")], scale=None)
+    >>> chain = fit_sem(df, blocks, [("a", "b"), ("b", "c")], scale=None)
+    >>> t = chi2_difference(chain, full)
+    >>> int(t["delta_df"]), bool(t["p_value"] < 0.001)
+    (1, True)
+    """
+    from scipy import stats
+
+    for name, r in (("restricted", restricted), ("general", general)):
+        if not isinstance(r, SEMResult):
+            raise ParameterError(f"parameter {name!r} must be a SEMResult from fit_sem.")
+    if set(restricted.loadings.index) != set(general.loadings.index) or \
+            restricted.fit["n"] != general.fit["n"]:
+        raise ParameterError("chi2_difference: the two models are not fitted to the same items "
+                             "and respondents, so they are not nested; compare CFI, RMSEA and "
+                             "SRMR instead.")
+    ddf = restricted.fit["df"] - general.fit["df"]
+    if ddf <= 0:
+        raise ParameterError("chi2_difference: 'restricted' must have more degrees of freedom "
+                             f"than 'general' (got {restricted.fit['df']} and "
+                             f"{general.fit['df']}); swap the arguments.")
+    dchi = restricted.fit["chi2"] - general.fit["chi2"]
+    return pd.Series({"chi2_restricted": restricted.fit["chi2"],
+                      "chi2_general": general.fit["chi2"], "delta_chi2": dchi,
+                      "delta_df": ddf, "p_value": float(stats.chi2.sf(max(dchi, 0.0), ddf))},
+                     name="chi2_difference")
+
+
+@dataclass
+class ModelComparison:
+    """Several index models fitted to one survey by PLS and by SEM.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per model: ``n_items``, ``n_paths``, SEM fit (``chi2``, ``df``, ``cfi``,
+        ``tli``, ``rmsea``, ``srmr``, ``improper``), R² of satisfaction and loyalty by SEM and
+        by PLS, and the PLS ``gof``.
+    pls, sem : dict
+        Model name -> PLSResult / SEMResult.
+    skipped : dict
+        Model name -> why it was not fitted (a construct without items in the survey).
+    """
+
+    table: pd.DataFrame
+    pls: dict[str, PLSResult]
+    sem: dict[str, SEMResult]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def compare_models(data: pd.DataFrame, models: Sequence[str | ModelSpec] = (
+        "acsi", "ecsi", "ccsi", "ccsi_variant"), *, scheme: str = "centroid",
+        scale: tuple[float, float] | None = (1, 10),
+        prefixes: Mapping[str, str] | None = None) -> ModelComparison:
+    """Fit several index models to the same survey by PLS and by SEM and tabulate the fit.
+
+    Models differ in their constructs (the ACSI has complaints but no image, the CCSI the
+    reverse), so their chi-square values are not comparable; CFI, TLI, RMSEA and SRMR are
+    (rules of thumb, Hu & Bentler 1999: CFI/TLI >= 0.95, RMSEA <= 0.06, SRMR <= 0.08), and so
+    is how much of satisfaction and loyalty each explains. Nested models (CCSI and its
+    variant) are compared with :func:`chi2_difference`.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The survey.
+    models : sequence of str or ModelSpec
+        Names for :func:`model_spec` or specs.
+    scheme : str
+        PLS inner weighting scheme.
+    scale, prefixes
+        As in :func:`fit_sem` and :func:`blocks_for`.
+
+    Returns
+    -------
+    ModelComparison
+
+    Warns
+    -----
+    UserWarning
+        For a model skipped because the survey lacks the items of one of its constructs.
+
+    Examples
+    --------
+    >>> from crm_lab.simulate import simulate_company
+    >>> survey = simulate_company(n_customers=800, seed=1).survey
+    >>> cmp = compare_models(survey, ["ccsi", "ccsi_variant"])
+    >>> list(cmp.table.index)
+    ['CCSI', 'CCSI (no image -> loyalty)']
+    """
+    specs = [model_spec(m) for m in models]
+    if not specs:
+        raise ParameterError("parameter 'models' is empty; pass e.g. ['acsi', 'ccsi'].")
+    rows, pls, sem, skipped = {}, {}, {}, {}
+    for spec in specs:
+        try:
+            blocks = blocks_for(spec, data, prefixes)
+        except ParameterError as err:
+            skipped[spec.name] = str(err)
+            warnings.warn(f"compare_models: {spec.name} skipped: {err}", UserWarning,
+                          stacklevel=2)
+            continue
+        p = pls_pm(data, blocks, list(spec.paths), scheme=scheme, scale=scale)
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always", ImproperSolutionWarning)
+            s = fit_sem(data, blocks, list(spec.paths), scale=scale)
+        pls[spec.name], sem[spec.name] = p, s
+        f = s.fit
+        rows[spec.name] = {
+            "n_items": sum(len(v) for v in blocks.values()), "n_paths": len(spec.paths),
+            "chi2": f["chi2"], "df": int(f["df"]), "cfi": f["cfi"], "tli": f["tli"],
+            "rmsea": f["rmsea"], "srmr": f["srmr"], "improper": bool(s.improper),
+            "sem_r2_satisfaction": s.r_squared.get("satisfaction", np.nan),
+            "sem_r2_loyalty": s.r_squared.get("loyalty", np.nan),
+            "pls_r2_satisfaction": p.r_squared.get("satisfaction", np.nan),
+            "pls_r2_loyalty": p.r_squared.get("loyalty", np.nan),
+            "gof": p.gof,
+        }
+    if not rows:
+        raise ParameterError("compare_models: no model could be fitted to this survey: "
+                             + " ".join(skipped.values()))
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "model"
+    return ModelComparison(table=table, pls=pls, sem=sem, skipped=skipped)
+
+
+# ----------------------------------------------------------------------------- the truth
+
+#: Construct name -> name of the latent in ``simulate_company(...).truth`` (``eta_<name>``).
+TRUTH_LATENTS: dict[str, str] = dict(DEFAULT_PREFIXES)
+
+
+def _truth_structural(truth) -> dict:
+    s = getattr(truth, "structural", truth)
+    if not isinstance(s, Mapping) or "latent_correlation" not in s:
+        raise ParameterError("parameter 'truth' must be the truth of simulate_company (or "
+                             "book.load(...).truth); it is None for real data.")
+    return s
+
+
+def _spec_latents(spec: ModelSpec, s: Mapping) -> dict[str, str]:
+    out = {}
+    for c in spec.constructs:
+        lat = TRUTH_LATENTS.get(c, c)
+        if lat not in s["latent_correlation"]:
+            raise ParameterError(f"construct {c!r} of {spec.name} has no latent in the truth "
+                                 f"{list(s['latent_correlation'])}.")
+        out[c] = lat
+    return out
+
+
+def population_paths(truth, spec: ModelSpec | str) -> pd.Series:
+    """The standardised paths a model converges to on the simulated company's latents.
+
+    The survey is generated from one structural model (the twelve ECSI paths,
+    ``truth.structural["paths"]``). A model with other paths, such as the ACSI (no image)
+    or the CCSI (no complaints), estimates *different* numbers even with infinitely many
+    respondents measured without error: each target regressed on the model's sources in
+    the true latent correlation matrix. Those are the numbers to compare its estimates with.
+
+    Parameters
+    ----------
+    truth : crm_lab.simulate.Truth or its ``structural`` dict
+    spec : ModelSpec or model name
+
+    Returns
+    -------
+    Series
+        Indexed by ``(source, target)`` in the order of ``spec.paths``.
+
+    Examples
+    --------
+    >>> from crm_lab.simulate import simulate_company
+    >>> truth = simulate_company(n_customers=200, seed=0).truth
+    >>> round(float(population_paths(truth, "acsi")[("expectations", "satisfaction")]), 3)
+    0.15
+    """
+    spec = model_spec(spec)
+    s = _truth_structural(truth)
+    lat = _spec_latents(spec, s)
+    r = pd.DataFrame(s["latent_correlation"])
+    vals = {}
+    for t in spec.endogenous:
+        srcs = [a for a, b in spec.paths if b == t]
+        rs = r.loc[[lat[a] for a in srcs], [lat[a] for a in srcs]].to_numpy()
+        rt = r.loc[[lat[a] for a in srcs], lat[t]].to_numpy()
+        for a, b in zip(srcs, np.linalg.solve(rs, rt), strict=True):
+            vals[(a, t)] = float(b)
+    idx = pd.MultiIndex.from_tuples(list(spec.paths), names=["source", "target"])
+    return pd.Series([vals[p] for p in spec.paths], index=idx, name="population")
+
+
+def _latent_frame(truth, data: pd.DataFrame, customer_id: str) -> pd.DataFrame:
+    tc = getattr(truth, "customers", None)
+    if tc is None:
+        raise ParameterError("parameter 'truth' must be the truth of simulate_company, with "
+                             "the latent scores in truth.customers.")
+    check_columns(data, [customer_id], "survey")
+    ids = data[customer_id]
+    missing = ~ids.isin(tc.index)
+    if missing.any():
+        raise DataError(f"survey[{customer_id!r}]: {int(missing.sum())} respondents are not "
+                        "customers of the simulated company; pass the survey it simulated.")
+    return tc.loc[ids.to_numpy()].set_axis(data.index)
+
+
+def recover_paths(estimates: Mapping[str, pd.Series], truth, spec: ModelSpec | str, *,
+                  data: pd.DataFrame | None = None,
+                  customer_id: str = "customer_id") -> pd.DataFrame:
+    """Estimated paths against the truth of the simulated company.
+
+    Parameters
+    ----------
+    estimates : dict
+        Name (e.g. ``"pls"``, ``"sem"``) -> standardised path Series indexed by
+        ``(source, target)``, such as ``PLSResult.path_coefficients``.
+    truth : crm_lab.simulate.Truth
+    spec : ModelSpec or model name
+        The model the estimates belong to.
+    data : DataFrame, optional
+        The survey the estimates come from (with ``customer_id``): adds ``latent_sample``,
+        the paths of the model estimated by OLS on the *true* latent scores of these
+        respondents, i.e. what a perfectly measured survey of the same people would give.
+
+    Returns
+    -------
+    DataFrame
+        ``truth`` (the generating path; 0 for a path the simulator does not have),
+        ``population`` (what this model converges to, see :func:`population_paths`),
+        optionally ``latent_sample``, then each estimate and ``diff_<name>`` = estimate -
+        population. ``estimate - latent_sample`` is measurement error and the 1-10
+        discretisation; ``latent_sample - population`` is sampling error.
+
+    Examples
+    --------
+    >>> from crm_lab.simulate import simulate_company
+    >>> c = simulate_company(n_customers=800, seed=0)
+    >>> res = pls_pm(c.survey, blocks_for(ACSI, c.survey), ACSI.paths)
+    >>> tab = recover_paths({"pls": res.path_coefficients}, c.truth, ACSI, data=c.survey)
+    >>> list(tab.columns)
+    ['truth', 'population', 'latent_sample', 'pls', 'diff_pls']
+    """
+    spec = model_spec(spec)
+    s = _truth_structural(truth)
+    lat = _spec_latents(spec, s)
+    if not isinstance(estimates, Mapping) or not estimates:
+        raise ParameterError("parameter 'estimates' must be a dict name -> path Series, e.g. "
+                             "{'pls': result.path_coefficients}.")
+    idx = pd.MultiIndex.from_tuples(list(spec.paths), names=["source", "target"])
+    gen = {tuple(k.split("->")): v for k, v in s["paths"].items()}
+    out = pd.DataFrame({"truth": [float(gen.get((lat[a], lat[b]), 0.0)) for a, b in spec.paths],
+                        "population": population_paths(s, spec).to_numpy()}, index=idx)
+    if data is not None:
+        eta = _latent_frame(truth, data, customer_id)
+        z = {c: eta[f"eta_{lat[c]}"].to_numpy(dtype=float) for c in spec.constructs}
+        z = {c: (v - v.mean()) / v.std() for c, v in z.items()}
+        sample = {}
+        for t in spec.endogenous:
+            srcs = [a for a, b in spec.paths if b == t]
+            b, *_ = np.linalg.lstsq(np.column_stack([z[a] for a in srcs]), z[t], rcond=None)
+            sample.update({(a, t): float(v) for a, v in zip(srcs, b, strict=True)})
+        out["latent_sample"] = [sample[p] for p in spec.paths]
+    for name, est in estimates.items():
+        est = pd.Series(est)
+        missing = [p for p in spec.paths if p not in est.index]
+        if missing:
+            raise ParameterError(f"estimates[{name!r}] lacks the paths {missing} of "
+                                 f"{spec.name}; pass the coefficients of that model.")
+        out[name] = est.reindex(idx).to_numpy(dtype=float)
+    for name in estimates:
+        out[f"diff_{name}"] = out[name] - out["population"]
+    return out
+
+
+def score_recovery(result: PLSResult, data: pd.DataFrame, truth, *,
+                   customer_id: str = "customer_id") -> pd.Series:
+    """Correlation of each PLS construct score with the true latent of the same respondents.
+
+    A composite of three items with loadings near 0.8 correlates about 0.93 with its latent;
+    the square (about 0.87) is its reliability, and it is why PLS paths come out attenuated.
+
+    Examples
+    --------
+    >>> from crm_lab.simulate import simulate_company
+    >>> c = simulate_company(n_customers=800, seed=0)
+    >>> res = pls_pm(c.survey, blocks_for(ACSI, c.survey), ACSI.paths)
+    >>> bool(score_recovery(res, c.survey, c.truth).between(0.85, 1).all())
+    True
+    """
+    result = _check_result(result)
+    if len(data) != result.n_obs:
+        raise ParameterError(f"parameter 'data' has {len(data)} rows but the model was fitted to "
+                             f"{result.n_obs}; pass the survey the model was fitted to.")
+    eta = _latent_frame(truth, data, customer_id)
+    out = {c: float(np.corrcoef(result.scores[c].to_numpy(),
+                                eta[f"eta_{TRUTH_LATENTS.get(c, c)}"].to_numpy())[0, 1])
+           for c in result.constructs}
+    return pd.Series(out, name="corr_score_latent").rename_axis("construct")
+
+
+# ----------------------------------------------------------------------------- index by group
+
+
+def _group_labels(data: pd.DataFrame, by):
+    if isinstance(by, str):
+        check_columns(data, [by], "survey", hint="Join the column first, e.g. survey.merge("
+                      "customers[['customer_id', 'region']], on='customer_id', how='left').")
+        return data[by]
+    return by
+
+
+def index_by_group(result: PLSResult, data: pd.DataFrame, by, *,
+                   construct: str = "satisfaction", scale: tuple[float, float] = (1, 10),
+                   ci: float = 0.95) -> pd.DataFrame:
+    """Mean 0-100 index of one construct per group, with a standard error and interval.
+
+    A difference between two groups smaller than about twice the larger standard error is
+    within sampling noise; managers should not act on it.
+
+    Parameters
+    ----------
+    result : PLSResult
+    data : DataFrame
+        The survey (rows in the order of ``by``).
+    by : str, Series or array
+        A column of ``data`` or one group label per respondent (in the row order of
+        ``data``).
+    construct : str
+        Which construct's index.
+    scale : (low, high)
+    ci : float
+        Level of the normal interval ``mean ± z * se``.
+
+    Returns
+    -------
+    DataFrame
+        Row ``"all"`` then one per group: ``n``, ``index``, ``se``, ``ci_low``, ``ci_high``.
+
+    Examples
+    --------
+    >>> from crm_lab.simulate import simulate_company
+    >>> c = simulate_company(n_customers=800, seed=0)
+    >>> res = pls_pm(c.survey, blocks_for(ACSI, c.survey), ACSI.paths)
+    >>> survey = c.survey.merge(c.customers[["customer_id", "region"]], on="customer_id",
+    ...                         how="left")
+    >>> g = index_by_group(res, survey, "region")
+    >>> list(g.columns), g.index[0], g.index.name
+    (['n', 'index', 'se', 'ci_low', 'ci_high'], 'all', 'region')
+    """
+    result = _check_result(result)
+    if construct not in result.blocks:
+        raise ParameterError(f"parameter 'construct': {construct!r} is not a construct of the "
+                             f"model {result.constructs}.")
+    z = _z(ci)
+    by = _group_labels(data, by)
+    per = satisfaction_index(result, data, scale=scale, per_respondent=True)[construct]
+    g = pd.Series(by.to_numpy() if isinstance(by, pd.Series) else np.asarray(by))
+    if len(g) != len(per):
+        raise ParameterError(f"parameter 'by' has {len(g)} labels for {len(per)} respondents; "
+                             "pass one label per row of data.")
+    if g.isna().any():
+        raise ParameterError("parameter 'by' has missing labels; fill or drop them first.")
+    g.index = per.index
+    stats_ = [per.agg(["size", "mean", "std"]).rename("all").to_frame().T,
+              per.groupby(g, sort=True).agg(["size", "mean", "std"])]
+    out = pd.concat(stats_).rename(columns={"size": "n", "mean": "index"})
+    out["se"] = out.pop("std") / np.sqrt(out["n"])
+    out["ci_low"], out["ci_high"] = out["index"] - z * out["se"], out["index"] + z * out["se"]
+    out["n"] = out["n"].astype(int)
+    out.index.name = getattr(by, "name", None) or "group"
+    return out
+
+
+def outcomes_by_decile(score: pd.Series, outcomes, n_bins: int = 10) -> pd.DataFrame:
+    """Mean outcomes (loyalty, recommendation) by bins of a score (e.g. satisfaction deciles).
+
+    Bins come from ranks with ties averaged, so equal scores always share a bin (no
+    ``qcut`` error on tied values); bins may then differ a little in size.
+
+    Parameters
+    ----------
+    score : Series
+        One score per respondent, e.g. the per-respondent satisfaction index.
+    outcomes : DataFrame, Series or dict of name -> Series
+        Outcomes per respondent, aligned with ``score`` by position.
+    n_bins : int
+        10 for deciles, 5 for quintiles.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by bin ``1..n_bins`` (1 = least satisfied): ``n``, the mean score and the
+        mean of each outcome.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.Series(range(10), name="satisfaction")
+    >>> outcomes_by_decile(s, {"loyal": s * 2}, n_bins=2)
+         n  satisfaction  loyal
+    bin
+    1    5           2.0    4.0
+    2    5           7.0   14.0
+    """
+    check_param("n_bins", n_bins, kind=int, low=2)
+    x = pd.Series(score).reset_index(drop=True)
+    name = x.name if x.name is not None else "score"
+    if isinstance(outcomes, pd.Series):
+        outcomes = {outcomes.name or "outcome": outcomes}
+    ys = {}
+    for k, v in dict(outcomes).items():
+        if len(v) != len(x):
+            raise ParameterError(f"outcome {k!r} has {len(v)} values for {len(x)} scores; pass "
+                                 "one value per respondent, in the order of the scores.")
+        ys[k] = pd.Series(v).to_numpy()
+    ys = pd.DataFrame(ys)
+    frame = pd.concat([x.rename(name), ys], axis=1)
+    bad = [c for c in frame if frame[c].isna().any()]
+    if bad:
+        raise DataError(f"outcomes_by_decile: {bad} have missing values; drop those respondents "
+                        "first.")
+    if len(frame) < n_bins:
+        raise ParameterError(f"parameter 'n_bins' = {n_bins} exceeds the {len(frame)} "
+                             "respondents.")
+    rank = frame[name].rank(method="average")
+    frame["bin"] = np.clip(np.ceil(rank * n_bins / len(frame)).astype(int), 1, n_bins)
+    grouped = frame.groupby("bin")
+    out = grouped.mean()
+    out.insert(0, "n", grouped.size())
+    return out
+
+
+
+def group_difference_test(result: PLSResult, data: pd.DataFrame, by, *,
+                          construct: str = "satisfaction",
+                          scale: tuple[float, float] = (1, 10)) -> pd.Series:
+    """One-way ANOVA: do the groups' mean indices of ``construct`` differ at all?
+
+    With many groups some pairwise intervals fail to overlap by chance alone; this joint
+    F test asks the one question first.
+
+    Returns
+    -------
+    Series
+        ``f``, ``df_between``, ``df_within``, ``p_value`` and ``eta_squared`` (share of the
+        index variance between groups).
+
+    Examples
+    --------
+    >>> from crm_lab.simulate import simulate_company
+    >>> c = simulate_company(n_customers=800, seed=0)
+    >>> res = pls_pm(c.survey, blocks_for(ACSI, c.survey), ACSI.paths)
+    >>> t = group_difference_test(res, c.survey, c.survey["customer_id"] % 3)
+    >>> int(t["df_between"]), bool(0 <= t["p_value"] <= 1)
+    (2, True)
+    """
+    from scipy import stats
+
+    by = _group_labels(data, by)
+    table = index_by_group(result, data, by, construct=construct, scale=scale)
+    per = satisfaction_index(result, data, scale=scale, per_respondent=True)[construct]
+    labels = np.asarray(by.to_numpy() if isinstance(by, pd.Series) else by)
+    groups = [per.to_numpy()[labels == g] for g in table.index[1:]]
+    if len(groups) < 2:
+        raise ParameterError("parameter 'by' has a single group; nothing to compare.")
+    f, p = stats.f_oneway(*groups)
+    n, k = len(per), len(groups)
+    between = sum(len(g) * (g.mean() - per.mean()) ** 2 for g in groups)
+    total = float(((per - per.mean()) ** 2).sum())
+    return pd.Series({"f": float(f), "df_between": k - 1, "df_within": n - k,
+                      "p_value": float(p), "eta_squared": between / total},
+                     name="group_difference_test")

@@ -22,13 +22,24 @@ from crm_lab.satisfaction import (
     DEFAULT_PREFIXES,
     ECSI,
     ECSI_NO_COMPLAINTS,
+    MODELS,
     ImproperSolutionWarning,
     ModelSpec,
     blocks_for,
+    chi2_difference,
+    compare_models,
     fit_sem,
+    group_difference_test,
     importance_performance,
+    index_by_group,
+    model_spec,
+    outcomes_by_decile,
+    path_table,
     pls_pm,
+    population_paths,
+    recover_paths,
     satisfaction_index,
+    score_recovery,
 )
 
 REF = Path(__file__).parents[2] / "shared" / "reference-data"
@@ -312,3 +323,215 @@ def test_bad_input_sem(likert_data):
     with pytest.raises(ValueError, match="identifiers"):
         fit_sem(likert_data.rename(columns={"value_1": "value 1"}),
                 blocks | {"value": ["value 1", "value_2"]}, paths)
+
+
+# ----------------------------------------------------------------------------- chapter 3 helpers
+# These use the bundled simulated company (seed 0, 5,000 customers, 1,250 respondents), whose
+# survey is generated from the twelve ECSI paths in truth.structural["paths"].
+
+
+@pytest.fixture(scope="module")
+def company():
+    from crm_lab.datasets import load_company
+
+    return load_company()
+
+
+@pytest.fixture(scope="module")
+def acsi_fits(company):
+    survey = company.survey
+    blocks = blocks_for(ACSI, survey)
+    pls = pls_pm(survey, blocks, list(ACSI.paths), n_bootstrap=100, seed=0)
+    sem = fit_sem(survey, blocks, list(ACSI.paths))
+    return pls, sem
+
+
+def test_model_spec_lookup():
+    assert model_spec("acsi") is ACSI and model_spec("CCSI") is CCSI
+    assert model_spec("ecsi") is ECSI and model_spec(CCSI_VARIANT) is CCSI_VARIANT
+    assert set(MODELS) >= {"acsi", "ccsi", "ecsi"}
+    with pytest.raises(ValueError, match="parameter 'model'.*'acsi'"):
+        model_spec("xyz")
+    with pytest.raises(ValueError, match="parameter 'model'"):
+        model_spec(3)
+
+
+def test_population_paths_match_the_simulator(company):
+    s = company.truth.structural
+    acsi = population_paths(company.truth, ACSI)
+    stored = {tuple(TRUTH_LATENTS_INV[n] for n in k.split("->")): v
+              for k, v in s["population_paths"]["acsi"].items()}
+    assert acsi.to_dict() == pytest.approx(stored, abs=1e-9)
+    # the generating model is the ECSI: its population paths are the truth itself
+    ecsi = population_paths(s, "ecsi")
+    gen = {tuple(TRUTH_LATENTS_INV[n] for n in k.split("->")): v for k, v in s["paths"].items()}
+    assert ecsi.to_dict() == pytest.approx(gen, abs=1e-9)
+    # omitting image biases expectations -> satisfaction in the ACSI (0.05 -> 0.15)
+    assert acsi[("expectations", "satisfaction")] == pytest.approx(0.15, abs=1e-9)
+    # CCSI: image -> quality is not a true path and quality depends on expectations only
+    assert population_paths(company.truth, CCSI)[("image", "quality")] == pytest.approx(0, abs=1e-9)
+    with pytest.raises(ValueError, match="truth"):
+        population_paths(None, ACSI)
+
+
+TRUTH_LATENTS_INV = {v: k for k, v in DEFAULT_PREFIXES.items()}
+
+
+def test_recover_paths_and_scores(company, acsi_fits):
+    pls, sem = acsi_fits
+    tab = recover_paths({"pls": pls.path_coefficients, "sem": sem.path_coefficients},
+                        company.truth, "acsi", data=company.survey)
+    assert list(tab.columns) == ["truth", "population", "latent_sample", "pls", "sem",
+                                 "diff_pls", "diff_sem"]
+    assert list(tab.index) == list(ACSI.paths)
+    assert np.allclose(tab["diff_pls"], tab["pls"] - tab["population"])
+    assert tab.loc[("expectations", "satisfaction"), "truth"] == 0.05
+    # Recovery: ML-SEM is consistent, so it tracks what a perfectly measured survey of the
+    # same respondents gives (largest gap 0.02 here; 0.05 allows ~2.5 SE of the difference).
+    # PLS composites are attenuated by measurement error (reliability ~0.87), so its strong
+    # paths come out low, up to ~0.10 (Dijkstra & Henseler 2015).
+    assert (tab["sem"] - tab["latent_sample"]).abs().max() < 0.05
+    assert (tab["pls"] - tab["latent_sample"]).abs().max() < 0.15
+    strong = tab["latent_sample"].abs() > 0.4
+    assert (tab.loc[strong, "pls"].abs() < tab.loc[strong, "latent_sample"].abs()).all()
+    # sampling error of 1,250 respondents: the latent regression within 0.1 of the population
+    assert (tab["latent_sample"] - tab["population"]).abs().max() < 0.1
+    # CCSI has a path the simulator does not: its truth is 0
+    ccsi = recover_paths({"x": pd.Series(0.0, index=pd.MultiIndex.from_tuples(CCSI.paths))},
+                         company.truth, CCSI)
+    assert ccsi.loc[("image", "quality"), "truth"] == 0.0 and "latent_sample" not in ccsi
+    r = score_recovery(pls, company.survey, company.truth)
+    assert list(r.index) == list(ACSI.constructs) and r.between(0.8, 1).all()
+
+
+def test_recover_paths_bad_input(company, acsi_fits):
+    pls, _ = acsi_fits
+    est = {"pls": pls.path_coefficients}
+    with pytest.raises(ValueError, match="truth.*None for real data"):
+        recover_paths(est, None, ACSI)
+    with pytest.raises(ValueError, match="estimates\\['pls'\\].*image"):
+        recover_paths(est, company.truth, ECSI)
+    with pytest.raises(ValueError, match="estimates"):
+        recover_paths({}, company.truth, ACSI)
+    with pytest.raises(ValueError, match="customer_id"):
+        recover_paths(est, company.truth, ACSI, data=company.survey.drop(columns="customer_id"))
+    with pytest.raises(ValueError, match="not customers"):
+        recover_paths(est, company.truth, ACSI,
+                      data=company.survey.assign(customer_id=company.survey["customer_id"] + 10**6))
+    with pytest.raises(ValueError, match="fitted to"):
+        score_recovery(pls, company.survey.iloc[:100], company.truth)
+
+
+def test_path_table(acsi_fits):
+    pls, sem = acsi_fits
+    both = path_table(pls, sem)
+    assert list(both.columns) == ["pls", "pls_ci_low", "pls_ci_high", "sem", "sem_ci_low",
+                                  "sem_ci_high", "sem_p_value", "sem_minus_pls"]
+    assert (both["pls_ci_low"] <= both["pls"]).all() and (both["pls"] <= both["pls_ci_high"]).all()
+    half = (both["sem_ci_high"] - both["sem_ci_low"]) / 2
+    assert np.allclose(half, 1.959964 * sem.paths["std_error_std"], rtol=1e-5)
+    assert np.allclose(both["sem_minus_pls"], both["sem"] - both["pls"])
+    assert list(path_table(sem=sem).columns)[0] == "sem"
+    no_boot = pls_pm(pls._items, pls.blocks, pls.paths)
+    assert list(path_table(no_boot).columns) == ["pls"]
+    with pytest.raises(ValueError, match="PLSResult"):
+        path_table()
+    with pytest.raises(ValueError, match="sem"):
+        path_table(pls, "sem")
+    other = pls_pm(pls._items, pls.blocks, list(ACSI.paths)[:-1])
+    with pytest.raises(ValueError, match="different paths"):
+        path_table(other, sem)
+
+
+def test_compare_models_and_chi2_difference(company):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cmp = compare_models(company.survey)
+    t = cmp.table
+    assert list(t.index) == ["ACSI", "ECSI", "CCSI", "CCSI (no image -> loyalty)"]
+    assert t.loc["ACSI", "n_items"] == 17 and t.loc["CCSI", "n_paths"] == 11
+    assert t.loc["ECSI", "df"] == 20 * 21 // 2 - (20 - 7 + 20 + 12 + 1 + 6)
+    # the ECSI is the generating model: it fits (RMSEA well under 0.05, CFI above 0.99)
+    assert t.loc["ECSI", "rmsea"] < 0.03 and t.loc["ECSI", "cfi"] > 0.99
+    assert t[["pls_r2_satisfaction", "sem_r2_loyalty"]].stack().between(0, 1).all()
+    assert not t["improper"].any()
+    # dropping the true image -> loyalty path (beta 0.2) is rejected
+    test = chi2_difference(cmp.sem[CCSI_VARIANT.name], cmp.sem[CCSI.name])
+    assert test["delta_df"] == 1 and test["p_value"] < 0.001
+    assert test["delta_chi2"] == pytest.approx(
+        t.loc[CCSI_VARIANT.name, "chi2"] - t.loc["CCSI", "chi2"])
+    with pytest.raises(ValueError, match="not nested"):
+        chi2_difference(cmp.sem["ACSI"], cmp.sem["CCSI"])
+    with pytest.raises(ValueError, match="swap"):
+        chi2_difference(cmp.sem["CCSI"], cmp.sem[CCSI_VARIANT.name])
+    with pytest.raises(ValueError, match="SEMResult"):
+        chi2_difference(cmp.pls["CCSI"], cmp.sem["CCSI"])
+
+
+def test_compare_models_skips_models_without_items(company):
+    survey = company.survey.drop(columns=["image_1", "image_2", "image_3"])
+    with pytest.warns(UserWarning, match="CCSI skipped.*'image'"):
+        cmp = compare_models(survey, ["acsi", "ccsi"])
+    assert list(cmp.table.index) == ["ACSI"] and "CCSI" in cmp.skipped
+    with pytest.raises(ValueError, match="no model could be fitted"), \
+            pytest.warns(UserWarning):
+        compare_models(survey, ["ccsi"])
+    with pytest.raises(ValueError, match="parameter 'model'"):
+        compare_models(survey, ["acsi", "xcsi"])
+
+
+def test_index_by_group_and_difference_test(company, acsi_fits):
+    pls, _ = acsi_fits
+    survey = company.survey.merge(company.customers[["customer_id", "region"]],
+                                  on="customer_id", how="left")
+    region = survey["region"]
+    g = index_by_group(pls, survey, "region")
+    assert g.equals(index_by_group(pls, survey, region))
+    assert g.index[0] == "all" and g.index.name == "region"
+    assert g.loc["all", "index"] == pytest.approx(
+        satisfaction_index(pls, survey).loc["all", "satisfaction"])
+    assert g["n"].iloc[1:].sum() == len(survey)
+    per = satisfaction_index(pls, survey, per_respondent=True)["satisfaction"]
+    east = per[(region == "East").to_numpy()]
+    assert g.loc["East", "se"] == pytest.approx(east.std() / np.sqrt(len(east)))
+    assert (g["ci_low"] < g["index"]).all() and (g["index"] < g["ci_high"]).all()
+    # the simulator draws satisfaction independently of region
+    t = group_difference_test(pls, survey, "region")
+    assert t["df_between"] == 4 and t["df_within"] == len(survey) - 5
+    assert t["p_value"] > 0.01 and 0 <= t["eta_squared"] < 0.02
+    # a planted difference of +2 answer points in one half is found
+    half = (survey["customer_id"] % 2 == 0).to_numpy()
+    items = blocks_for(ACSI, survey)["satisfaction"]
+    shifted = survey.copy()
+    shifted.loc[half, items] = np.clip(shifted.loc[half, items] + 2, 1, 10)
+    assert group_difference_test(pls, shifted, half)["p_value"] < 1e-6
+    with pytest.raises(ValueError, match="construct.*'image'"):
+        index_by_group(pls, survey, region, construct="image")
+    with pytest.raises(ValueError, match="by"):
+        index_by_group(pls, survey, region.iloc[:10])
+    with pytest.raises(ValueError, match="missing labels"):
+        index_by_group(pls, survey, region.where(region != "East"))
+    with pytest.raises(ValueError, match="'segment'.*merge"):
+        index_by_group(pls, survey, "segment")
+    with pytest.raises(ValueError, match="single group"):
+        group_difference_test(pls, survey, np.zeros(len(survey)))
+
+
+def test_outcomes_by_decile():
+    s = pd.Series([1, 1, 1, 1, 2, 3, 4, 5, 6, 7], name="satisfaction")
+    out = outcomes_by_decile(s, {"loyal": s * 10}, n_bins=5)
+    assert out.index.name == "bin" and list(out.columns) == ["n", "satisfaction", "loyal"]
+    assert out["n"].sum() == 10
+    # the four tied 1s share a bin, and no bin mixes them with higher scores
+    assert out["satisfaction"].iloc[0] == 1 and out["n"].iloc[0] == 4
+    assert out["satisfaction"].is_monotonic_increasing
+    single = outcomes_by_decile(s, pd.Series(s * 2, name="y"), n_bins=2)
+    assert "y" in single
+    with pytest.raises(ValueError, match="'loyal'.*9 values"):
+        outcomes_by_decile(s, {"loyal": s.iloc[:9]})
+    with pytest.raises(ValueError, match="missing"):
+        outcomes_by_decile(s, {"loyal": s.where(s > 1)})
+    with pytest.raises(ValueError, match="n_bins"):
+        outcomes_by_decile(s, {"loyal": s}, n_bins=11)
+    with pytest.raises(ValueError, match="n_bins"):
+        outcomes_by_decile(s, {"loyal": s}, n_bins=1.5)
