@@ -81,6 +81,7 @@ __all__ = [
     "calibration_vs_holdout",
     "frequency_recency_matrix",
     "probability_alive_matrix",
+    "recover_process",
 ]
 
 #: Length of a month in each time unit (a calendar month is 365.25 / 12 days).
@@ -1320,3 +1321,115 @@ def probability_alive_matrix(model: BetaGeo, T: float | None = None,
     return pd.DataFrame(np.where(mask, np.nan, values),
                         index=pd.Index(x.ravel().astype(int), name="frequency"),
                         columns=pd.Index(t_x.ravel().astype(int), name="recency"))
+
+
+# ============================================================================ truth recovery
+
+
+def recover_process(
+    model: BetaGeo,
+    summary: pd.DataFrame,
+    truth_customers: pd.DataFrame,
+    calibration_end,
+    *,
+    spend_model: GammaGamma | None = None,
+    unit_days: float = 7.0,
+) -> pd.DataFrame:
+    """Compare a BG/NBD (and Gamma-Gamma) fit with the process that generated the data.
+
+    For simulated data (:func:`crm_lab.simulate.simulate_company`), whose truth records
+    every customer's purchase rate, dropout probability, dropout date and mean spend.
+    Population quantities are compared over the customers in ``summary`` (those with a
+    calibration history), so truth and estimate describe the same people:
+
+    ``mean purchase rate``
+        True mean of ``lam_per_week`` (converted to the summary's time unit) against the
+        fitted gamma mean ``r / alpha``.
+    ``mean dropout probability``
+        True mean of ``p_dropout`` against the fitted beta mean ``a / (a + b)``.
+    ``share alive at calibration end``
+        True share not yet dropped out at ``calibration_end`` against the mean
+        :meth:`BetaGeo.conditional_probability_alive`.
+    ``P(alive) AUC``
+        How well P(alive) ranks the truly alive above the dropped-out (1 = perfectly,
+        0.5 = no better than chance); its "truth" is 1.
+    ``mean spend per purchase``
+        With ``spend_model``: true mean of ``mean_spend`` over the repeat buyers the
+        spend model is fitted on, against the fitted mean ``p v / (q - 1)``.
+
+    Parameters
+    ----------
+    model : BetaGeo
+        Fitted on ``summary``'s calibration columns.
+    summary : DataFrame
+        From :func:`customer_summary` with ``calibration_end``; index ``customer_id``.
+    truth_customers : DataFrame
+        ``truth.customers`` of the simulated company (index ``customer_id``; columns
+        ``lam_per_week``, ``p_dropout``, ``dropout_date``, ``mean_spend``).
+    calibration_end : date-like
+        The calibration end used for ``summary``.
+    spend_model : GammaGamma, optional
+        Fitted spend model.
+    unit_days : float, default 7
+        Length of the summary's time unit in days (7 for weeks).
+
+    Returns
+    -------
+    DataFrame
+        Index ``quantity``; columns ``truth``, ``estimate``, ``difference`` (estimate
+        minus truth).
+
+    Examples
+    --------
+    >>> from crm_lab.simulate import simulate_company
+    >>> c = simulate_company(1000, seed=0)
+    >>> import warnings
+    >>> with warnings.catch_warnings():  # late sign-ups have no calibration history
+    ...     warnings.simplefilter("ignore")
+    ...     s = customer_summary(c.transactions, "D", "2024-12-31", freq_multiplier=7)
+    >>> table = recover_process(BetaGeo().fit(s), s, c.truth.customers, "2024-12-31")
+    >>> table.loc["mean purchase rate"].round(2).tolist()
+    [0.23, 0.22, -0.01]
+    """
+    model._p()
+    if not isinstance(model, BetaGeo):
+        raise ParameterError("parameter 'model': recover_process compares a BetaGeo fit; got "
+                             f"{type(model).__name__}. How to fix: fit clv.BetaGeo on the "
+                             "summary.")
+    check_columns(summary, ["frequency", "recency", "T"], "summary")
+    check_columns(truth_customers, ["lam_per_week", "p_dropout", "dropout_date"],
+                  "truth_customers", hint="Pass truth.customers of simulate_company.")
+    check_param("unit_days", unit_days, kind=(int, float), low=1e-9)
+    cal_end = as_timestamp("calibration_end", calibration_end)
+    missing = summary.index.difference(truth_customers.index)
+    if len(missing):
+        raise DataError(f"summary: {len(missing):,} customer_id(s) are not in truth_customers, "
+                        f"e.g. {list(missing[:5])}.\nHow to fix: build the summary from the "
+                        "same simulated company whose truth you pass.")
+    tc = truth_customers.loc[summary.index]
+    par = model.params_
+    x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    p_alive = np.asarray(model.conditional_probability_alive(x, t_x, T), dtype=float)
+    alive = (tc["dropout_date"].isna() | (tc["dropout_date"] > cal_end)).to_numpy()
+    rows = {
+        "mean purchase rate": (tc["lam_per_week"].mean() * unit_days / 7.0,
+                               par["r"] / par["alpha"]),
+        "mean dropout probability": (tc["p_dropout"].mean(), par["a"] / (par["a"] + par["b"])),
+        "share alive at calibration end": (alive.mean(), p_alive.mean()),
+    }
+    if 0 < alive.sum() < alive.size:
+        from sklearn.metrics import roc_auc_score
+
+        rows["P(alive) AUC"] = (1.0, roc_auc_score(alive, p_alive))
+    if spend_model is not None:
+        spend_model._p()
+        check_columns(truth_customers, ["mean_spend"], "truth_customers")
+        p, q, v = (spend_model.params_[k] for k in ("p", "q", "v"))
+        repeat = summary["frequency"].to_numpy() > 0
+        fitted = p * v / (q - 1) if q > 1 else np.inf
+        rows["mean spend per purchase"] = (tc["mean_spend"].to_numpy()[repeat].mean(), fitted)
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=["truth", "estimate"])
+    out["difference"] = out["estimate"] - out["truth"]
+    out.index.name = "quantity"
+    return out
+
