@@ -952,7 +952,10 @@ def loyalty_matrix(attitude: pd.Series, behaviour: pd.Series, *, attitude_cut: f
         Attitudinal loyalty per customer, e.g. :func:`attitudinal_loyalty`.
     behaviour : Series
         Behavioural loyalty per customer, e.g.
-        ``behavioural_loyalty(tx)["repeat_purchases_per_year"]``.
+        ``behavioural_loyalty(tx)["repeat_purchases_per_year"].dropna()`` (the rate is
+        NaN for a customer acquired on the analysis date, and a NaN is refused here;
+        customers dropped that way are counted in the warning about customers found
+        only in ``attitude``).
     attitude_cut, behaviour_cut : float, optional
         A customer is *high* when strictly above the cut. Default: the median
         of the customers in both Series (a median split; customers at the

@@ -7,9 +7,12 @@ e.g. ``plots.pareto_plot`` or ``plots.path_diagram``.
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 import pandas as pd
 
+from crm_lab.plots.clv import calibration_holdout_plot, cohort_retention_plot, matrix_plot
 from crm_lab.plots.customer_data import missing_plot, pareto_plot
 from crm_lab.plots.loyalty import (
     budget_split_plot,
@@ -33,11 +36,17 @@ __all__ = [
     "path_diagram", "coefficient_plot", "ipma_plot", "DIAGRAM_POSITIONS",
     "satisfaction_loyalty_plot", "loyalty_matrix_plot", "nps_plot", "retention_value_plot",
     "budget_split_plot",
+    "calibration_holdout_plot", "matrix_plot", "cohort_retention_plot",
 ]
 
 
 def setup() -> None:
     """Set the book's display and plot style (pandas precision, seaborn theme, figure size).
+
+    Warnings are shown as ``Category: message`` without the file and line they came from:
+    the notebook's temporary file name would change the stored output on every run, and
+    the message (e.g. an :class:`~crm_lab.summary.ExclusionWarning` saying how many rows were
+    left out and why) is what the reader needs.
 
     Examples
     --------
@@ -51,3 +60,8 @@ def setup() -> None:
     sns.set_theme(style="whitegrid", context="notebook")
     matplotlib.rcParams.update({"figure.figsize": (7, 4), "figure.dpi": 90,
                                 "svg.hashsalt": "crm-lab"})
+    warnings.formatwarning = _format_warning
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    return f"{category.__name__}: {message}\n"
