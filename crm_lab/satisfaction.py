@@ -572,6 +572,18 @@ def _index_weights(result: PLSResult) -> pd.Series:
     return pd.concat(out)
 
 
+def _labels_for(by, index: pd.Index) -> pd.Series:
+    """One group label per respondent, in row order, indexed like the scores."""
+    g = pd.Series(by.to_numpy() if isinstance(by, pd.Series) else np.asarray(by))
+    if len(g) != len(index):
+        raise ParameterError(f"parameter 'by' has {len(g)} labels for {len(index)} respondents; "
+                             "pass one label per row of data.")
+    if g.isna().any():
+        raise ParameterError("parameter 'by' has missing labels; fill or drop them first.")
+    g.index = index
+    return g
+
+
 def satisfaction_index(result: PLSResult, data: pd.DataFrame,
                        scale: tuple[float, float] = (1, 10), *, by=None,
                        per_respondent: bool = False) -> pd.DataFrame:
@@ -630,13 +642,7 @@ def satisfaction_index(result: PLSResult, data: pd.DataFrame,
     table = scores.mean().to_frame("all").T
     table["n"] = len(scores)
     if by is not None:
-        g = pd.Series(by.to_numpy() if isinstance(by, pd.Series) else np.asarray(by))
-        if len(g) != len(scores):
-            raise ParameterError(f"parameter 'by' has {len(g)} labels for {len(scores)} "
-                                 "respondents; pass one label per row of data.")
-        if g.isna().any():
-            raise ParameterError("parameter 'by' has missing labels; fill or drop them first.")
-        g.index = scores.index
+        g = _labels_for(by, scores.index)
         grouped = scores.groupby(g, sort=True)
         gt = grouped.mean()
         gt["n"] = grouped.size()
@@ -1185,13 +1191,7 @@ def index_by_group(result: PLSResult, data: pd.DataFrame, by, *,
     z = _z(ci)
     by = _group_labels(data, by)
     per = satisfaction_index(result, data, scale=scale, per_respondent=True)[construct]
-    g = pd.Series(by.to_numpy() if isinstance(by, pd.Series) else np.asarray(by))
-    if len(g) != len(per):
-        raise ParameterError(f"parameter 'by' has {len(g)} labels for {len(per)} respondents; "
-                             "pass one label per row of data.")
-    if g.isna().any():
-        raise ParameterError("parameter 'by' has missing labels; fill or drop them first.")
-    g.index = per.index
+    g = _labels_for(by, per.index)
     stats_ = [per.agg(["size", "mean", "std"]).rename("all").to_frame().T,
               per.groupby(g, sort=True).agg(["size", "mean", "std"])]
     out = pd.concat(stats_).rename(columns={"size": "n", "mean": "index"})
