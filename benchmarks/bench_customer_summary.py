@@ -51,6 +51,11 @@ def best(f, k):
 s = best(lambda: summary_data_from_transaction_data(tx, "customer_id", "date", "amount",
                                                    freq="W"), 2)
 f = best(lambda: BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"]), 5)
+out = summary_data_from_transaction_data(tx, "customer_id", "date", "amount", freq="W")
+bgf = BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+np.savez(sys.argv[3], customer_id=out.index.to_numpy(),
+         **{c: out[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")},
+         params=np.array([bgf.params_[k] for k in ("r", "alpha", "a", "b")]))
 print(s, f)
 """
 
@@ -100,8 +105,10 @@ def main() -> None:
             np.savez(cd_path, **{c: cdnow[c].to_numpy(float) for c in cols})
         else:
             np.savez(cd_path, frequency=[0.0, 1.0], recency=[0.0, 1.0], T=[2.0, 2.0])
-        out = subprocess.run([lt_python, "-c", LIFETIMES_SCRIPT, str(tx_path), str(cd_path)],
-                             capture_output=True, text=True, check=False)
+        lt_path = Path(tmp, "lifetimes_out.npz")
+        out = subprocess.run([lt_python, "-c", LIFETIMES_SCRIPT, str(tx_path), str(cd_path),
+                              str(lt_path)], capture_output=True, text=True, check=False)
+        lt = dict(np.load(lt_path)) if out.returncode == 0 else None
     if out.returncode != 0:
         print("lifetimes run failed:\n" + out.stderr[-2000:], file=sys.stderr)
         return
@@ -110,6 +117,22 @@ def main() -> None:
     if cdnow is not None:
         print(f"lifetimes BetaGeoFitter().fit      {t_lt_fit:8.3f} s   "
               f"ratio {t_lt_fit / t_fit:5.2f}x")
+    report_agreement(customer_summary(tx, freq="W"), lt,
+                     BetaGeo().fit(cdnow) if cdnow is not None else None)
+
+
+def report_agreement(ours: pd.DataFrame, lt: dict, model) -> None:
+    """Print how far our output is from lifetimes' on the same data (0 = identical)."""
+    same_ids = np.array_equal(ours.index.to_numpy(), lt["customer_id"])
+    print(f"same customers in the same order as lifetimes: {same_ids}")
+    if same_ids:
+        for c in ("frequency", "recency", "T", "monetary_value"):
+            diff = np.abs(ours[c].to_numpy(float) - lt[c]).max()
+            print(f"  max |ours - lifetimes| {c:15s} {diff:.3g}")
+    if model is not None:
+        ours_p = np.array([model.params_[k] for k in ("r", "alpha", "a", "b")])
+        rel = np.abs(ours_p / lt["params"] - 1).max()
+        print(f"BG/NBD on CDNOW, largest relative parameter difference: {rel:.2g}")
 
 
 if __name__ == "__main__":
