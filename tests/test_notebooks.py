@@ -68,13 +68,31 @@ def test_bad_parameter_fails_early(params, words, tmp_path):
     assert err.value.exec_count <= 3, "the error should come from the first cells"
 
 
-def test_own_csv_runs(tmp_path):
-    """A reader's own transaction CSV in the documented schema runs through chapter 01."""
+@pytest.mark.parametrize("chapter, params", [
+    ("01_customer_data", {}),
+    ("04_loyalty_clv", {"calibration_weeks": 39}),
+])
+def test_own_csv_runs(chapter, params, tmp_path):
+    """A reader's own transaction CSV in the documented schema runs through the chapter."""
     from crm_lab.datasets import load_cdnow_sample
 
     tx = load_cdnow_sample()[["customer_id", "date", "amount"]]
     csv = tmp_path / "my_log.csv"
     tx.to_csv(csv, index=False)
-    path = ROOT / "notebooks" / "01_customer_data.ipynb"
-    pm.execute_notebook(str(path), str(tmp_path / "own.ipynb"), parameters={"data": str(csv)},
+    path = ROOT / "notebooks" / f"{chapter}.ipynb"
+    pm.execute_notebook(str(path), str(tmp_path / "own.ipynb"),
+                        parameters={"data": str(csv)} | params,
+                        cwd=str(path.parent), kernel_name="python3", progress_bar=False)
+
+
+def test_own_survey_csv_runs(tmp_path):
+    """A reader's own survey CSV (item columns only, no customer ids) runs through chapter 03."""
+    from crm_lab.simulate import simulate_company
+
+    survey = simulate_company(2000, seed=5).survey.drop(columns="customer_id")
+    csv = tmp_path / "my_survey.csv"
+    survey.to_csv(csv, index=False)
+    path = ROOT / "notebooks" / "03_satisfaction_index.ipynb"
+    pm.execute_notebook(str(path), str(tmp_path / "own.ipynb"),
+                        parameters={"data": str(csv), "n_bootstrap": 20},
                         cwd=str(path.parent), kernel_name="python3", progress_bar=False)
