@@ -11,7 +11,7 @@ Baselines:
 * lifetimes 0.11.3 ``summary_data_from_transaction_data`` and ``BetaGeoFitter.fit``,
   if ``LIFETIMES_PYTHON`` names a Python interpreter with lifetimes installed
   (lifetimes needs pandas < 2, so it lives in its own virtual environment), e.g.
-  ``LIFETIMES_PYTHON=/tmp/ltvenv/bin/python``.
+  ``LIFETIMES_PYTHON=path/to/lifetimes-venv/bin/python``.
 
 Ratios > 1 mean crm_lab is faster. Nothing is asserted: speed is reported, not tested.
 """
