@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 
+import _helpers
 import numpy as np
 import pandas as pd
 import pytest
@@ -44,12 +45,8 @@ CAL_END, OBS_END = "1997-09-30", "1998-06-30"
 
 
 def random_log(seed: int, n: int = 500, n_customers: int = 80, days: int = 300) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    start = np.datetime64("2023-10-02")
-    seconds = rng.integers(0, days * 86_400, n).astype("timedelta64[s]")
-    return pd.DataFrame({"customer_id": rng.integers(0, n_customers, n),
-                         "date": (start + seconds).astype("datetime64[ns]"),
-                         "amount": rng.gamma(2.0, 15.0, n).round(2)})
+    return _helpers.random_log(seed, n=n, n_customers=n_customers, days=days,
+                               start="2023-10-02", spend_scale=15.0)
 
 
 def naive_summary(tx: pd.DataFrame, freq: str, end, mult: float = 1.0) -> pd.DataFrame:

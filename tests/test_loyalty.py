@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+import _helpers
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -190,12 +191,8 @@ def test_nps_by_bad_input():
 
 
 def random_log(seed: int, n: int = 400, n_customers: int = 60, days: int = 400) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    start = np.datetime64("2023-01-02")
-    secs = rng.integers(0, days * 86_400, n).astype("timedelta64[s]")
-    return pd.DataFrame({"customer_id": rng.integers(0, n_customers, n),
-                         "date": (start + secs).astype("datetime64[ns]"),
-                         "amount": rng.gamma(2.0, 10.0, n).round(2)})
+    return _helpers.random_log(seed, n=n, n_customers=n_customers, days=days,
+                               start="2023-01-02", spend_scale=10.0)
 
 
 def naive_behaviour(tx: pd.DataFrame, as_of) -> pd.DataFrame:

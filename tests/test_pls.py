@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import reference_csv
 
 from crm_lab.pls import (
     PLSConvergenceWarning,
@@ -25,8 +25,6 @@ from crm_lab.pls import (
     pls_pm,
     unidimensionality,
 )
-
-REF = Path(__file__).parents[2] / "shared" / "reference-data"
 
 # ----------------------------------------------------------------------------- reference values
 # R plspm, `plspm(satisfaction, sat_path, sat_blocks, modes = rep("A", 6), scaled = FALSE)`,
@@ -133,17 +131,11 @@ TOL = 0.005
 
 
 def _bank() -> pd.DataFrame:
-    path = REF / "ecsi_bank_satisfaction.csv"
-    if not path.exists():
-        pytest.skip(f"reference data not found at {path}")
-    return pd.read_csv(path, index_col=0)
+    return reference_csv("ecsi_bank_satisfaction.csv")
 
 
 def _mobile() -> pd.DataFrame:
-    path = REF / "ecsi_mobile_phone.csv"
-    if not path.exists():
-        pytest.skip(f"reference data not found at {path}")
-    return pd.read_csv(path, index_col=0)
+    return reference_csv("ecsi_mobile_phone.csv")
 
 
 def _max_dev(ours: pd.Series, ref: dict) -> float:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import reference_csv
 
 from crm_lab.satisfaction import (
     ACSI,
@@ -41,8 +41,6 @@ from crm_lab.satisfaction import (
     satisfaction_index,
     score_recovery,
 )
-
-REF = Path(__file__).parents[2] / "shared" / "reference-data"
 
 # ----------------------------------------------------------------------------- simulated truth
 # Standardised structural model for the ACSI paths (every construct has variance 1).
@@ -221,10 +219,7 @@ def test_sem_heywood_case_warns():
 def test_sem_on_bank_data_is_improper():
     # On the plspm bank survey expectations and quality are almost collinear (PLS path 0.85),
     # and ML-SEM returns standardised paths beyond 1: the warning must say so.
-    path = REF / "ecsi_bank_satisfaction.csv"
-    if not path.exists():
-        pytest.skip(f"reference data not found at {path}")
-    d = pd.read_csv(path, index_col=0)
+    d = reference_csv("ecsi_bank_satisfaction.csv")
     pre = {"image": "imag", "expectations": "expe", "quality": "qual", "value": "val",
            "satisfaction": "sat", "loyalty": "loy"}
     blocks = blocks_for(ECSI_NO_COMPLAINTS, d, prefixes=pre, sep="")

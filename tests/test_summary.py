@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import _helpers
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,14 +16,9 @@ from crm_lab.validate import DataError, ParameterError
 
 
 def random_log(seed: int, n: int = 400, n_customers: int = 60, days: int = 200) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    start = np.datetime64("2023-11-20")  # a Monday; the log crosses month and year ends
-    seconds = rng.integers(0, days * 86_400, n).astype("timedelta64[s]")
-    return pd.DataFrame({
-        "customer_id": rng.integers(0, n_customers, n),
-        "date": (start + seconds).astype("datetime64[ns]"),
-        "amount": rng.gamma(2.0, 15.0, n).round(2),
-    })
+    # starts on a Monday; the log crosses month and year ends
+    return _helpers.random_log(seed, n=n, n_customers=n_customers, days=days,
+                               start="2023-11-20", spend_scale=15.0)
 
 
 def naive_aggregate(tx: pd.DataFrame, freq: str, as_of: pd.Timestamp) -> pd.DataFrame:
