@@ -23,17 +23,26 @@ def pareto_plot(curves: dict[str, pd.DataFrame] | pd.DataFrame, ax=None, mark: f
     -------
     matplotlib.axes.Axes
     """
-    if isinstance(curves, pd.DataFrame):
-        curves = {"customers": curves}
-    ax = ax or plt.subplots()[1]
-    for name, c in curves.items():
-        ax.plot(c["customer_share"] * 100, c["value_share"] * 100, label=name)
-    ax.plot([0, 100], [0, 100], color="grey", lw=0.8, ls="--", label="equal value")
+    ax = _share_curves(curves, ax)
     ax.axvline(mark * 100, color="black", lw=0.8, ls=":")
     ax.axhline(80, color="black", lw=0.8, ls=":")
     ax.set(xlabel="customers, ranked by value (cumulative %)", ylabel="value (cumulative %)",
            xlim=(0, 100), ylim=(0, 101), title="Pareto curve of customer value")
     ax.legend(loc="lower right")
+    return ax
+
+
+def _share_curves(curves: dict[str, pd.DataFrame] | pd.DataFrame, ax=None, labels=None):
+    """Draw cumulative share curves (``customer_share``, ``value_share``) in percent, with the
+    diagonal of equal value: the common part of :func:`pareto_plot` and
+    :func:`~crm_lab.plots.lorenz_plot`. ``labels`` maps a curve's name to its legend label."""
+    if isinstance(curves, pd.DataFrame):
+        curves = {"customers": curves}
+    ax = ax or plt.subplots()[1]
+    for name, c in curves.items():
+        label = labels[name] if labels else name
+        ax.plot(c["customer_share"] * 100, c["value_share"] * 100, label=label)
+    ax.plot([0, 100], [0, 100], color="grey", lw=0.8, ls="--", label="equal value")
     return ax
 
 

@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from crm_lab.plots.customer_data import _share_curves
+
 __all__ = ["lorenz_plot", "rfm_heatmap", "k_selection_plot", "segment_profile_plot"]
 
 
@@ -78,11 +80,8 @@ def lorenz_plot(curves: dict[str, pd.DataFrame] | pd.DataFrame, ax=None, ginis=N
     """
     if isinstance(curves, pd.DataFrame):
         curves = {"customers": curves}
-    ax = ax or plt.subplots()[1]
-    for name, c in curves.items():
-        label = name if not ginis else f"{name} (Gini {ginis[name]:.2f})"
-        ax.plot(c["customer_share"] * 100, c["value_share"] * 100, label=label)
-    ax.plot([0, 100], [0, 100], color="grey", lw=0.8, ls="--", label="equal value")
+    labels = {name: f"{name} (Gini {ginis[name]:.2f})" for name in curves} if ginis else None
+    ax = _share_curves(curves, ax, labels)
     ax.set(xlabel="customers, least valuable first (cumulative %)", ylabel="value (cumulative %)",
            xlim=(0, 100), ylim=(0, 100), title="Lorenz curve of customer value")
     ax.legend(loc="upper left")
