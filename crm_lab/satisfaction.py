@@ -1146,6 +1146,20 @@ def _group_labels(data: pd.DataFrame, by):
     return by
 
 
+def _scores_and_groups(result, data: pd.DataFrame, by, construct: str,
+                       scale: tuple[float, float]) -> tuple[pd.Series, pd.Series]:
+    """Checked per-respondent 0-100 scores of ``construct`` and the group label of each."""
+    result = _check_result(result)
+    if construct not in result.blocks:
+        raise ParameterError(f"parameter 'construct': {construct!r} is not a construct of the "
+                             f"model {result.constructs}.")
+    by = _group_labels(data, by)
+    per = satisfaction_index(result, data, scale=scale, per_respondent=True)[construct]
+    g = _labels_for(by, per.index)
+    g.name = getattr(by, "name", None)
+    return per, g
+
+
 def index_by_group(result: PLSResult, data: pd.DataFrame, by, *,
                    construct: str = "satisfaction", scale: tuple[float, float] = (1, 10),
                    ci: float = 0.95) -> pd.DataFrame:
@@ -1184,21 +1198,15 @@ def index_by_group(result: PLSResult, data: pd.DataFrame, by, *,
     >>> list(g.columns), g.index[0], g.index.name
     (['n', 'index', 'se', 'ci_low', 'ci_high'], 'all', 'region')
     """
-    result = _check_result(result)
-    if construct not in result.blocks:
-        raise ParameterError(f"parameter 'construct': {construct!r} is not a construct of the "
-                             f"model {result.constructs}.")
+    per, g = _scores_and_groups(result, data, by, construct, scale)
     z = _z(ci)
-    by = _group_labels(data, by)
-    per = satisfaction_index(result, data, scale=scale, per_respondent=True)[construct]
-    g = _labels_for(by, per.index)
     stats_ = [per.agg(["size", "mean", "std"]).rename("all").to_frame().T,
               per.groupby(g, sort=True).agg(["size", "mean", "std"])]
     out = pd.concat(stats_).rename(columns={"size": "n", "mean": "index"})
     out["se"] = out.pop("std") / np.sqrt(out["n"])
     out["ci_low"], out["ci_high"] = out["index"] - z * out["se"], out["index"] + z * out["se"]
     out["n"] = out["n"].astype(int)
-    out.index.name = getattr(by, "name", None) or "group"
+    out.index.name = g.name or "group"
     return out
 
 
@@ -1287,11 +1295,8 @@ def group_difference_test(result: PLSResult, data: pd.DataFrame, by, *,
     """
     from scipy import stats
 
-    by = _group_labels(data, by)
-    table = index_by_group(result, data, by, construct=construct, scale=scale)
-    per = satisfaction_index(result, data, scale=scale, per_respondent=True)[construct]
-    labels = np.asarray(by.to_numpy() if isinstance(by, pd.Series) else by)
-    groups = [per.to_numpy()[labels == g] for g in table.index[1:]]
+    per, g = _scores_and_groups(result, data, by, construct, scale)
+    groups = [v.to_numpy() for _, v in per.groupby(g, sort=True)]
     if len(groups) < 2:
         raise ParameterError("parameter 'by' has a single group; nothing to compare.")
     f, p = stats.f_oneway(*groups)
