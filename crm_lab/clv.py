@@ -1424,9 +1424,10 @@ def recover_process(
     if spend_model is not None:
         spend_model._p()
         check_columns(truth_customers, ["mean_spend"], "truth_customers")
-        p, q, v = (spend_model.params_[k] for k in ("p", "q", "v"))
         repeat = summary["frequency"].to_numpy() > 0
-        fitted = p * v / (q - 1) if q > 1 else np.inf
+        # a customer with no history gets the population mean p v / (q - 1) (finite if q > 1)
+        fitted = (float(spend_model.conditional_expected_average_profit(0, 0))
+                  if spend_model.params_["q"] > 1 else np.inf)
         rows["mean spend per purchase"] = (tc["mean_spend"].to_numpy()[repeat].mean(), fitted)
     out = pd.DataFrame.from_dict(rows, orient="index", columns=["truth", "estimate"])
     out["difference"] = out["estimate"] - out["truth"]
