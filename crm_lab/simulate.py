@@ -348,13 +348,9 @@ def _cast(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def _labels(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> Any:
-    """Map integer codes to a pandas ``str`` array quickly (via pyarrow when available)."""
+    """Map integer codes to a pandas ``str`` array (the same with or without pyarrow)."""
     codes = np.asarray(codes, dtype=np.int64)
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover - pandas 3 normally has pyarrow
-        return pd.array(np.asarray(names, dtype=object)[codes], dtype="str")
-    return pd.array(pa.array(list(names), pa.large_string()).take(pa.array(codes)), dtype="str")
+    return pd.array(np.asarray(names, dtype=object)[codes], dtype="str")
 
 
 def _dates(start: np.datetime64, days: np.ndarray) -> np.ndarray:
