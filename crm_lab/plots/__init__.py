@@ -30,7 +30,7 @@ from crm_lab.plots.segmentation import (
 )
 
 __all__ = [
-    "setup",
+    "setup", "book_float",
     "pareto_plot", "missing_plot",
     "lorenz_plot", "rfm_heatmap", "k_selection_plot", "segment_profile_plot",
     "path_diagram", "coefficient_plot", "ipma_plot", "DIAGRAM_POSITIONS",
@@ -41,7 +41,11 @@ __all__ = [
 
 
 def setup() -> None:
-    """Set the book's display and plot style (pandas precision, seaborn theme, figure size).
+    """Set the book's display and plot style (number format, seaborn theme, figure size).
+
+    Floats in every displayed table go through :func:`book_float`, so a stored output never
+    shows digits that floating-point noise from another CPU, BLAS or library release could
+    change.
 
     Warnings are shown as ``Category: message`` without the file and line they came from:
     the notebook's temporary file name would change the stored output on every run, and
@@ -55,12 +59,47 @@ def setup() -> None:
     import seaborn as sns
 
     pd.set_option("display.precision", 3)
+    pd.set_option("display.float_format", book_float)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 120)
     sns.set_theme(style="whitegrid", context="notebook")
     matplotlib.rcParams.update({"figure.figsize": (7, 4), "figure.dpi": 90,
                                 "svg.hashsalt": "crm-lab"})
     warnings.formatwarning = _format_warning
+
+
+def book_float(x: float) -> str:
+    """Format one float at the precision a reader of the book uses.
+
+    * ``|x| >= 1000``: whole units with thousands separators (``133,664``);
+    * ``1 <= |x| < 1000``: four significant figures (``67.81``, ``2.430``);
+    * ``0.001 <= |x| < 1``: three significant figures (``0.243``, ``0.800``, ``0.0512``);
+    * ``1e-9 <= |x| < 0.001``: scientific with three figures (``1.23e-05``);
+    * ``|x| < 1e-9``: ``0`` (below that a value is indistinguishable from arithmetic noise).
+
+    A relative change of 1e-9, the size of the noise between machines, cannot change the
+    result except at an exact rounding boundary.
+
+    Examples
+    --------
+    >>> [book_float(v) for v in (133663.536, 67.8123, 2.43, 0.8, 0.0000123, -3e-17)]
+    ['133,664', '67.81', '2.430', '0.800', '1.23e-05', '0']
+    >>> book_float(float("nan")), book_float(999.96)
+    ('NaN', '1000')
+    """
+    if x != x:
+        return "NaN"
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    a = abs(x)
+    if a < 1e-9:
+        return "0"
+    if a < 1e-3:
+        return f"{x:.2e}"
+    if a >= 1000:
+        return f"{x:,.0f}"
+    text = f"{x:#.4g}" if a >= 1 else f"{x:#.3g}"
+    return text.rstrip(".")
 
 
 def _format_warning(message, category, filename, lineno, line=None) -> str:
