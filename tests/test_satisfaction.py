@@ -421,7 +421,8 @@ def test_path_table(acsi_fits):
     pls, sem = acsi_fits
     both = path_table(pls, sem)
     assert list(both.columns) == ["pls", "pls_ci_low", "pls_ci_high", "sem", "sem_ci_low",
-                                  "sem_ci_high", "sem_p_value", "sem_minus_pls"]
+                                  "sem_ci_high", "sem_p_value", "sem_improper", "sem_minus_pls"]
+    assert not both["sem_improper"].any()
     assert (both["pls_ci_low"] <= both["pls"]).all() and (both["pls"] <= both["pls_ci_high"]).all()
     half = (both["sem_ci_high"] - both["sem_ci_low"]) / 2
     assert np.allclose(half, 1.959964 * sem.paths["std_error_std"], rtol=1e-5)
