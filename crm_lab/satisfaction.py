@@ -54,6 +54,7 @@ from crm_lab.sem import (
     SEMConvergenceWarning,
     SEMResult,
     chi2_difference,
+    fit_indices,
     fit_sem,
 )
 from crm_lab.validate import DataError, ParameterError, check_columns, check_param
@@ -68,6 +69,7 @@ __all__ = [
     "DEFAULT_PREFIXES",
     "blocks_for",
     "fit_sem",
+    "fit_indices",
     "SEMResult",
     "ImproperSolutionWarning",
     "SEMConvergenceWarning",
