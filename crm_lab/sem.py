@@ -171,7 +171,8 @@ def _sem_description(blocks: dict[str, list[str]], pairs: list[tuple[str, str]])
 # ----------------------------------------------------------------------------- fit indices
 
 
-def fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, df: int) -> dict[str, float]:
+def fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, df: int, *,
+                chi2: float | None = None) -> dict[str, float]:
     """Fit indices of an ML covariance structure, as R lavaan defines them (its defaults).
 
     With ``S`` the sample covariance matrix (divisor *N*, lavaan ``likelihood = "normal"``),
@@ -196,6 +197,9 @@ def fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, df: int) -> dict[str, 
         Number of respondents.
     df : int
         Degrees of freedom of the model.
+    chi2 : float, optional
+        The model's chi-square when it is not ``N F_ML`` (a GLS fit passes ``N F_GLS``;
+        the baseline stays the ML one).
 
     Returns
     -------
@@ -217,7 +221,7 @@ def fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, df: int) -> dict[str, 
     p = s.shape[0]
     fml = (np.trace(s @ np.linalg.inv(sigma)) - np.linalg.slogdet(s)[1]
            + np.linalg.slogdet(sigma)[1] - p)
-    chi2 = max(float(n * fml), 0.0)
+    chi2 = max(float(n * fml if chi2 is None else chi2), 0.0)
     chi2_b = float(n * (np.sum(np.log(np.diag(s))) - np.linalg.slogdet(s)[1]))
     df_b = p * (p - 1) / 2
     d_m, d_b = chi2 - df, chi2_b - df_b
@@ -392,7 +396,10 @@ def fit_sem(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
     scale : (low, high) or None
         Answer scale checked by :func:`~crm_lab.pls.check_items`.
     obj : {"MLW", "GLS"}
-        semopy objective: ``"MLW"`` = maximum likelihood, or generalised least squares.
+        semopy objective: ``"MLW"`` = maximum likelihood, or generalised least squares. With
+        GLS the chi-square is lavaan's GLS statistic, ``(N - 1)/2 tr[(ΣS⁻¹ - I)²]``, but CFI
+        and TLI use the ML baseline (lavaan fits the baseline by GLS too), and there is no
+        Fisher-scoring polish; the lavaan known-answer tests cover ML only.
     solver : {"BFGS", "SLSQP", "L-BFGS-B"}
         First optimiser.
     polish : bool
@@ -514,7 +521,10 @@ def fit_sem(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
 
     sigma = model.calc_sigma()[0]
     dof = int(len(model.mx_cov) * (len(model.mx_cov) + 1) // 2 - x.size)
-    fit = pd.Series(fit_indices(model.mx_cov, sigma, int(model.n_samples), dof), name="fit")
+    # semopy's GLS discrepancy is tr[(ΣS⁻¹ - I)²]; lavaan's GLS chi-square is (N - 1)/2 times it
+    chi2 = None if obj == "MLW" else float((model.n_samples - 1) * conv["objective"] / 2)
+    fit = pd.Series(fit_indices(model.mx_cov, sigma, int(model.n_samples), dof, chi2=chi2),
+                    name="fit")
     fit = fit.drop(["chi2_baseline", "df_baseline"])
     return SEMResult(path_coefficients=path_tab["std_estimate"].rename("path_coefficient"),
                      paths=path_tab, loadings=meas["std_estimate"].rename("loading"),
