@@ -491,8 +491,8 @@ def fit_sem(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
 
     improper: list[str] = []
     if not conv["verified"]:
-        msg = (f"no verified optimum: after {optimizer} the largest gradient component of the "
-               f"ML discrepancy is {conv['max_abs_gradient']:.2g} (> gtol = {gtol:g}); "
+        msg = (f"no verified optimum: after {optimizer} the largest gradient component of the fit "
+               f"discrepancy is {conv['max_abs_gradient']:.2g} (> gtol = {gtol:g}); "
                "estimates and fit indices may be off.")
         improper.append(msg)
         warnings.warn(f"fit_sem: {msg} Check the model for near-collinear constructs, or "
@@ -513,9 +513,9 @@ def fit_sem(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
     for lab, v in zip(labels, std_vals[:n_p + n_l], strict=True):
         if abs(v) > 1:
             improper.append(f"standardised {lab} = {v:.3f} lies beyond ±1.")
-    heywood = [m for m in improper if not m.startswith("no verified")]
-    if heywood:
-        warnings.warn("improper SEM solution: " + " ".join(heywood) + " Check the model, "
+    issues = [m for m in improper if not m.startswith("no verified")]
+    if issues:
+        warnings.warn("improper SEM solution: " + " ".join(issues) + " Check the model, "
                       "the items of the named constructs, and the sample size.",
                       ImproperSolutionWarning, stacklevel=2)
 
