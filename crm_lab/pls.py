@@ -36,7 +36,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crm_lab.validate import DataError, ParameterError, check_param, check_survey
+from crm_lab.validate import (
+    DataError,
+    ParameterError,
+    check_columns,
+    check_param,
+    check_survey,
+)
 
 __all__ = [
     "PLSPathModel",
@@ -121,6 +127,46 @@ def check_model(blocks, paths) -> tuple[dict[str, list[str]], list[tuple[str, st
                              f"{' -> '.join(cycle)}; PLS-PM and the index models are recursive "
                              "(no feedback loops). Remove one of these paths.")
     return out, pairs
+
+
+def check_items(data: pd.DataFrame, items: Sequence[str], *,
+                scale: tuple[float, float] | None = (1, 10), constant: bool = True,
+                table: str = "survey") -> pd.DataFrame:
+    """:func:`~crm_lab.validate.check_survey` for a model's items, reporting all at once.
+
+    Missing answers are reported for **every** affected item column with its count (not
+    only the first), and with ``constant=True`` items with the same answer for every
+    respondent raise a :class:`~crm_lab.validate.DataError` naming them (a constant item
+    has no correlation with anything: alpha, HTMT and the eigenvalues are undefined).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> d = pd.DataFrame({"a": [1, np.nan, 3], "b": [np.nan, np.nan, 2], "c": [1, 2, 3]})
+    >>> try:
+    ...     check_items(d, ["a", "b", "c"])
+    ... except ValueError as err:
+    ...     print(str(err).splitlines()[0])
+    survey: 2 item column(s) have missing (NaN) answers: 'a' 1 NaN, 'b' 2 NaN.
+    """
+    items = list(items)
+    check_columns(data, items, table)
+    na = {c: int(data[c].isna().sum()) for c in items}
+    na = {c: k for c, k in na.items() if k}
+    if na:
+        listed = ", ".join(f"{c!r} {k:,} NaN" for c, k in na.items())
+        raise DataError(f"{table}: {len(na)} item column(s) have missing (NaN) answers: "
+                        f"{listed}.\nHow to fix: fill or drop those respondents explicitly "
+                        "before the call (nothing is dropped silently), e.g. "
+                        f"{table}.dropna(subset=items).")
+    x = check_survey(data, items, scale=scale, table=table)
+    if constant:
+        const = [c for c in items if np.ptp(x[c].to_numpy()) == 0]
+        if const:
+            raise DataError(f"{table}{const}: item(s) have the same answer for every respondent "
+                            "(zero variance), so their correlations are undefined. How to fix: "
+                            "drop these items from their blocks.")
+    return x
 
 
 def _find_cycle(nodes: list[str], pairs: list[tuple[str, str]]) -> list[str]:
@@ -583,13 +629,9 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
     _check_options(scheme, max_iter, tol, n_bootstrap, seed, ci)
     check_param("scaled", scaled, kind=bool)
     items = [i for v in blocks_d.values() for i in v]
-    frame = check_survey(data, items, scale=scale)
+    frame = check_items(data, items, scale=scale)
     raw = frame[items].to_numpy()
     n = raw.shape[0]
-    const = [c for c in items if np.ptp(frame[c].to_numpy()) == 0]
-    if const:
-        raise DataError(f"survey{const}: item(s) have the same answer for every respondent "
-                        "(zero variance). How to fix: drop these items from their blocks.")
     if n <= len(blocks_d) + 1:
         raise DataError(f"survey: {n} respondents are too few for {len(blocks_d)} constructs.")
 
@@ -773,7 +815,7 @@ def cronbach_alpha(data: pd.DataFrame, items: Sequence[str], *, standardized: bo
     """
     items = list(items)
     check_param("standardized", standardized, kind=bool)
-    x = check_survey(data, items, scale=scale)
+    x = check_items(data, items, scale=scale)
     if len(items) < 2:
         raise ParameterError("parameter 'items': Cronbach's alpha needs at least two items.")
     return _alpha(x[items].to_numpy(), standardized)
@@ -828,7 +870,7 @@ def unidimensionality(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], *
     if not isinstance(blocks, Mapping) or not blocks:
         raise ParameterError("parameter 'blocks' must be a non-empty dict construct -> items.")
     items = [i for v in blocks.values() for i in v]
-    x = check_survey(data, items, scale=scale)
+    x = check_items(data, items, scale=scale)
     rows = {}
     for c, its in blocks.items():
         its = list(its)
@@ -871,7 +913,7 @@ def htmt(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], *,
     if not isinstance(blocks, Mapping) or len(blocks) < 2:
         raise ParameterError("parameter 'blocks' must be a dict with at least two constructs.")
     items = [i for v in blocks.values() for i in v]
-    x = check_survey(data, items, scale=scale)
+    x = check_items(data, items, scale=scale)
     r = pd.DataFrame(np.corrcoef(x[items].to_numpy(), rowvar=False), index=items, columns=items)
     names = list(blocks)
     mono = {}

@@ -7,7 +7,7 @@ measured by a handful of 1-10 survey items. This module holds
 * the **model specifications as data** (:class:`ModelSpec`: :data:`ACSI`, :data:`ECSI`,
   :data:`ECSI_NO_COMPLAINTS`, :data:`CCSI`, :data:`CCSI_VARIANT`) and :func:`blocks_for`,
   which finds each construct's item columns by prefix;
-* covariance-based SEM with semopy (:func:`fit_sem`), the alternative to PLS;
+* covariance-based SEM (:func:`fit_sem`, from :mod:`crm_lab.sem`), the alternative to PLS;
 * the 0-100 **index** as the ACSI reports it (:func:`satisfaction_index`; per group with
   standard errors, :func:`index_by_group`, and a joint test, :func:`group_difference_test`)
   and the **importance-performance map** (:func:`importance_performance`);
@@ -16,7 +16,8 @@ measured by a handful of 1-10 survey items. This module holds
   company, estimates against the truth (:func:`population_paths`, :func:`recover_paths`,
   :func:`score_recovery`); loyalty by satisfaction decile (:func:`outcomes_by_decile`).
 
-PLS path modeling itself lives in :mod:`crm_lab.pls` (re-exported here).
+PLS path modeling itself lives in :mod:`crm_lab.pls`, covariance-based SEM in
+:mod:`crm_lab.sem` (both re-exported here).
 
 Examples
 --------
@@ -39,6 +40,7 @@ from crm_lab.pls import (
     PLSPathModel,
     PLSResult,
     average_variance_extracted,
+    check_items,
     check_model,
     composite_reliability,
     cronbach_alpha,
@@ -47,7 +49,15 @@ from crm_lab.pls import (
     pls_pm,
     unidimensionality,
 )
-from crm_lab.validate import DataError, ParameterError, check_columns, check_param, check_survey
+from crm_lab.sem import (
+    ImproperSolutionWarning,
+    SEMConvergenceWarning,
+    SEMResult,
+    chi2_difference,
+    fit_indices,
+    fit_sem,
+)
+from crm_lab.validate import DataError, ParameterError, check_columns, check_param
 
 __all__ = [
     "ModelSpec",
@@ -59,8 +69,10 @@ __all__ = [
     "DEFAULT_PREFIXES",
     "blocks_for",
     "fit_sem",
+    "fit_indices",
     "SEMResult",
     "ImproperSolutionWarning",
+    "SEMConvergenceWarning",
     "satisfaction_index",
     "importance_performance",
     "MODELS",
@@ -299,252 +311,21 @@ def blocks_for(spec: ModelSpec, columns: pd.DataFrame | Iterable[str],
             shown = ", ".join(cols[:12]) + (" ..." if len(cols) > 12 else "")
             raise ParameterError(
                 f"blocks_for: construct {c!r} has no indicators: no column matches "
-                f"'{prefix}{sep}<number>' among [{shown}]. How to fix: pass "
-                f"prefixes={{'{c}': '<your prefix>'}} (and sep='' for names like 'imag1').")
+                f"'{prefix}{sep}<number>' among [{shown}]. How to fix: "
+                + _blocks_hint(c, prefix, sep, cols))
         out[c] = [col for _, col in found]
     return out
 
 
-# ----------------------------------------------------------------------------- SEM
-
-
-class ImproperSolutionWarning(UserWarning):
-    """A covariance-based SEM solution is improper: a Heywood case (negative variance),
-    a standardised coefficient beyond ±1, or no convergence. Do not interpret it as is."""
-
-
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-
-
-@dataclass
-class SEMResult:
-    """A covariance-based SEM fit (maximum likelihood, semopy).
-
-    Attributes
-    ----------
-    path_coefficients : Series
-        Standardised structural coefficients, MultiIndex ``(source, target)``.
-    paths : DataFrame
-        Per path: estimate (unstandardised), std_estimate, std_error, std_error_std,
-        z_value, p_value. ``std_error``, ``z_value`` and ``p_value`` are semopy's Wald
-        statistics of the unstandardised estimate (the usual test of β = 0);
-        ``std_error_std`` rescales that standard error by ``std_estimate / estimate``
-        (an approximation that holds the variances fixed).
-    loadings : Series
-        Standardised loadings by item.
-    r_squared : Series
-        1 - standardised residual variance of each endogenous construct.
-    fit : Series
-        n, chi2, df, p_value, cfi, tli, rmsea, srmr.
-    improper : list of str
-        Reasons the solution is improper (empty when it is fine).
-    description : str
-        The semopy (lavaan-style) model description.
-    estimates : DataFrame
-        semopy's full ``inspect(std_est=True)`` table.
-    model : semopy.Model
-        The fitted semopy model.
-    """
-
-    path_coefficients: pd.Series
-    paths: pd.DataFrame
-    loadings: pd.Series
-    r_squared: pd.Series
-    fit: pd.Series
-    improper: list[str]
-    description: str
-    estimates: pd.DataFrame
-    model: object = field(repr=False)
-
-    def summary(self) -> str:
-        """Plain-text report: fit indices, structural paths, R², loadings."""
-        f = self.fit
-        out = [
-            "Covariance-based SEM (maximum likelihood, semopy)",
-            f"n = {int(f['n'])}   chi2 = {f['chi2']:.2f}   df = {int(f['df'])}   "
-            f"p = {f['p_value']:.3g}",
-            f"CFI = {f['cfi']:.3f}   TLI = {f['tli']:.3f}   RMSEA = {f['rmsea']:.3f}   "
-            f"SRMR = {f['srmr']:.3f}",
-            "",
-            "Structural paths",
-            self.paths.round(3).to_string(),
-            "",
-            "R-squared",
-            self.r_squared.round(3).to_string(),
-            "",
-            "Standardised loadings",
-            self.loadings.round(3).to_string(),
-        ]
-        if self.improper:
-            out += ["", "IMPROPER SOLUTION:", *(f"  - {m}" for m in self.improper)]
-        return "\n".join(out)
-
-    def __repr__(self) -> str:
-        f = self.fit
-        return (f"SEMResult(n={int(f['n'])}, chi2={f['chi2']:.1f}, df={int(f['df'])}, "
-                f"CFI={f['cfi']:.3f}, RMSEA={f['rmsea']:.3f}, SRMR={f['srmr']:.3f})")
-
-
-def _sem_description(blocks: dict[str, list[str]], pairs: list[tuple[str, str]]) -> str:
-    lines = []
-    for c, items in blocks.items():
-        lines.append(f"{c} =~ {' + '.join(items)}")
-        if len(items) == 1:  # single indicator: measured without error (identification)
-            lines.append(f"{items[0]} ~~ 0*{items[0]}")
-    targets: dict[str, list[str]] = {}
-    for s, t in pairs:
-        targets.setdefault(t, []).append(s)
-    lines += [f"{t} ~ {' + '.join(src)}" for t, src in targets.items()]
-    return "\n".join(lines)
-
-
-def _fit_indices(model, sigma: np.ndarray) -> dict[str, float]:
-    from scipy import stats
-    from semopy.stats import calc_chi2, calc_dof
-
-    s = np.asarray(model.mx_cov)
-    n = model.n_samples
-    p = s.shape[0]
-    dof = calc_dof(model)
-    chi2 = float(calc_chi2(model, dof)[0])
-    pval = float(stats.chi2.sf(chi2, dof)) if dof > 0 else float("nan")
-    # independence (baseline) model in closed form: Sigma_0 = diag(S)
-    chi2_b = n * (np.sum(np.log(np.diag(s))) - np.linalg.slogdet(s)[1])
-    dof_b = p * (p - 1) / 2
-    d_m, d_b = max(chi2 - dof, 0.0), max(chi2_b - dof_b, 0.0)
-    cfi = 1.0 - d_m / max(d_b, d_m) if max(d_b, d_m) > 0 else 1.0
-    tli = ((chi2_b / dof_b - chi2 / dof) / (chi2_b / dof_b - 1)) if dof > 0 else float("nan")
-    rmsea = float(np.sqrt(d_m / (dof * (n - 1)))) if dof > 0 else 0.0
-    # SRMR (Bentler): residuals scaled by the observed standard deviations, lower triangle
-    sd = np.sqrt(np.diag(s))
-    resid = (s - sigma) / np.outer(sd, sd)
-    srmr = float(np.sqrt(np.mean(resid[np.tril_indices(p)] ** 2)))
-    return {"n": n, "chi2": chi2, "df": dof, "p_value": pval, "cfi": cfi, "tli": tli,
-            "rmsea": rmsea, "srmr": srmr}
-
-
-def fit_sem(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
-            paths: Sequence[tuple[str, str]], *, scale: tuple[float, float] | None = (1, 10),
-            obj: str = "MLW", solver: str = "SLSQP") -> SEMResult:
-    """Fit the model as a covariance-based SEM (reflective factors, maximum likelihood).
-
-    The semopy description is built from the same ``blocks`` and ``paths`` as
-    :func:`~crm_lab.pls.pls_pm`: one ``construct =~ items`` line per block (single-item
-    constructs are measured without error) and one ``target ~ sources`` line per
-    endogenous construct; exogenous constructs covary freely.
-
-    Parameters
-    ----------
-    data : DataFrame
-        One row per respondent.
-    blocks : dict
-        Construct -> item columns (names must be plain identifiers).
-    paths : list of (source, target)
-    scale : (low, high) or None
-        Answer scale checked by :func:`~crm_lab.validate.check_survey`.
-    obj, solver : str
-        semopy objective (``"MLW"`` = Wishart maximum likelihood, or ``"GLS"``) and
-        optimiser.
-
-    Returns
-    -------
-    SEMResult
-
-    Warns
-    -----
-    ImproperSolutionWarning
-        Variance estimates at or below zero (Heywood cases; semopy bounds variances at 0),
-        standardised coefficients beyond ±1, or a solver that did not converge.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> q = rng.normal(size=800); s = 0.6 * q + 0.8 * rng.normal(size=800)
-    >>> df = pd.DataFrame({f"q{i}": 0.8 * q + 0.6 * rng.normal(size=800) for i in (1, 2, 3)}
-    ...                   | {f"s{i}": 0.8 * s + 0.6 * rng.normal(size=800) for i in (1, 2, 3)})
-    >>> res = fit_sem(df, {"quality": ["q1", "q2", "q3"], "sat": ["s1", "s2", "s3"]},
-    ...               [("quality", "sat")], scale=None)
-    >>> round(float(res.path_coefficients.iloc[0]), 1)
-    0.6
-    """
-    import semopy
-
-    blocks_d, pairs = check_model(blocks, paths)
-    bad = [nm for nm in [*blocks_d, *(i for v in blocks_d.values() for i in v)]
-           if not _NAME.match(str(nm))]
-    if bad:
-        raise ParameterError(f"fit_sem: names {bad} are not plain identifiers (letters, digits, "
-                             "'_', '.'); rename them, e.g. df.rename(columns=...).")
-    clash = set(blocks_d) & {i for v in blocks_d.values() for i in v}
-    if clash:
-        raise ParameterError(f"fit_sem: {sorted(clash)} are used both as construct and item "
-                             "names; rename the constructs.")
-    check_param("obj", obj, ["MLW", "GLS"], hint="The chi-square fit indices need a "
-                "maximum-likelihood (MLW) or GLS discrepancy.")
-    items = [i for v in blocks_d.values() for i in v]
-    frame = check_survey(data, items, scale=scale)
-    const = [c for c in items if np.ptp(frame[c].to_numpy()) == 0]
-    if const:
-        raise DataError(f"survey{const}: item(s) have zero variance. How to fix: drop them.")
-
-    desc = _sem_description(blocks_d, pairs)
-    model = semopy.Model(desc)
-    res = model.fit(frame[items], obj=obj, solver=solver)
-    est = model.inspect(std_est=True)
-    est = est.rename(columns={"Estimate": "estimate", "Est. Std": "std_estimate",
-                              "Std. Err": "std_error", "z-value": "z_value",
-                              "p-value": "p_value"})
-    for c in ("estimate", "std_estimate", "std_error", "z_value", "p_value"):
-        est[c] = pd.to_numeric(est[c], errors="coerce")
-
-    improper: list[str] = []
-    if not getattr(res, "success", True):
-        improper.append(f"the optimiser did not converge ({getattr(res, 'message', '')}).")
-
-    reg = est[est["op"] == "~"]
-    struct = reg[reg["lval"].isin(list(blocks_d)) & reg["rval"].isin(list(blocks_d))]
-    rows = []
-    for s, t in pairs:
-        r = struct[(struct["lval"] == t) & (struct["rval"] == s)].iloc[0]
-        ratio = abs(r["std_estimate"] / r["estimate"]) if r["estimate"] != 0 else np.nan
-        rows.append((r["estimate"], r["std_estimate"], r["std_error"], r["std_error"] * ratio,
-                     r["z_value"], r["p_value"]))
-    mi = pd.MultiIndex.from_tuples(pairs, names=["source", "target"])
-    path_tab = pd.DataFrame(rows, index=mi, columns=["estimate", "std_estimate", "std_error",
-                                                     "std_error_std", "z_value", "p_value"])
-    load = reg[reg["lval"].isin(items) & reg["rval"].isin(list(blocks_d))]
-    loadings = pd.Series(load["std_estimate"].to_numpy(),
-                         index=pd.Index(load["lval"].to_numpy(), name="item"),
-                         name="loading").reindex(items)
-    var = est[(est["op"] == "~~") & (est["lval"] == est["rval"])]
-    endo = [c for c in blocks_d if any(t == c for _, t in pairs)]
-    resid_std = var.set_index("lval")["std_estimate"]
-    r2 = pd.Series([1 - resid_std.get(c, np.nan) for c in endo],
-                   index=pd.Index(endo, name="construct"), name="r_squared")
-
-    # semopy bounds variances below at 0, so a Heywood case (negative variance) shows up as
-    # an estimate on that bound; single-item error variances fixed at 0 are not estimates.
-    fixed = {v[0] for v in blocks_d.values() if len(v) == 1}
-    floor = 1e-6 * float(frame[items].var(ddof=0).max())
-    for _, r in var.iterrows():
-        if r["lval"] not in fixed and (r["estimate"] <= floor or r["std_estimate"] < 1e-3):
-            improper.append(f"the (residual) variance of {r['lval']} is estimated at "
-                            f"{r['estimate']:.3g}, on semopy's lower bound of zero (the "
-                            "unconstrained estimate would be negative or zero): a Heywood case.")
-    for _, r in reg.iterrows():
-        if abs(r["std_estimate"]) > 1:
-            improper.append(f"standardised coefficient {r['rval']} -> {r['lval']} = "
-                            f"{r['std_estimate']:.3f} lies beyond ±1.")
-    if improper:
-        warnings.warn("improper SEM solution: " + " ".join(improper) + " Check the model, "
-                      "the items of the named constructs, and the sample size.",
-                      ImproperSolutionWarning, stacklevel=2)
-
-    fit = pd.Series(_fit_indices(model, model.calc_sigma()[0]), name="fit")
-    return SEMResult(path_coefficients=path_tab["std_estimate"].rename("path_coefficient"),
-                     paths=path_tab, loadings=loadings, r_squared=r2, fit=fit,
-                     improper=improper, description=desc, estimates=est, model=model)
+def _blocks_hint(construct: str, prefix: str, sep: str, cols: list[str]) -> str:
+    """What would make ``blocks_for`` find items: another ``sep`` (only if it works) or a
+    prefix."""
+    for other in ("_", "", ".", "-"):
+        if other != sep and any(re.match(rf"^{re.escape(prefix)}{re.escape(other)}\d+$", c)
+                                for c in cols):
+            return f"pass sep={other!r} (the columns are named like '{prefix}{other}1')."
+    return (f"pass prefixes={{'{construct}': '<your prefix>'}} with the prefix of its item "
+            f"columns (and sep, the text between prefix and number, now {sep!r}).")
 
 
 # ----------------------------------------------------------------------------- index and IPMA
@@ -584,8 +365,32 @@ def _labels_for(by, index: pd.Index) -> pd.Series:
     return g
 
 
+def _index_scale(result: PLSResult, scale) -> tuple[float, float]:
+    """The answer scale of an index: the one stored on ``result`` unless ``scale`` is given;
+    a ``scale`` that contradicts the stored one is refused."""
+    fitted = result.scale
+    if scale is None:
+        if fitted is None:
+            raise ParameterError("parameter 'scale': the model was fitted with scale=None, so "
+                                 "its answer scale is unknown. How to fix: pass "
+                                 "scale=(low, high), e.g. scale=(1, 10), or refit with "
+                                 "pls_pm(..., scale=(low, high)).")
+        return (fitted[0], fitted[1])
+    if isinstance(scale, (str, bytes)) or not isinstance(scale, Sequence) or len(scale) != 2 \
+            or not scale[1] > scale[0]:
+        raise ParameterError("parameter 'scale' must be (low, high) with high > low, "
+                             f"got {scale!r}.")
+    if fitted is not None and tuple(scale) != tuple(fitted):
+        raise ParameterError(f"parameter 'scale' = {tuple(scale)} contradicts the scale "
+                             f"{tuple(fitted)} the model was fitted with (pls_pm(..., "
+                             "scale=...)); the index runs from the lowest to the highest "
+                             "possible answer. How to fix: drop 'scale' to use the fitted "
+                             "scale, or refit the model with the scale you mean.")
+    return (scale[0], scale[1])
+
+
 def satisfaction_index(result: PLSResult, data: pd.DataFrame,
-                       scale: tuple[float, float] = (1, 10), *, by=None,
+                       scale: tuple[float, float] | None = None, *, by=None,
                        per_respondent: bool = False) -> pd.DataFrame:
     """0-100 construct indices as the ACSI reports them.
 
@@ -600,8 +405,13 @@ def satisfaction_index(result: PLSResult, data: pd.DataFrame,
         Fitted model (its blocks give the items).
     data : DataFrame
         Survey with the model's items (the fitted data or a new wave).
-    scale : (low, high)
-        Answer scale; ``(1, 10)`` for ACSI-style surveys, ``(0, 10)`` for the plspm bank data.
+    scale : (low, high), optional
+        Answer scale. By default the scale the model was fitted with
+        (``pls_pm(..., scale=...)``, stored as ``result.scale``): ``(1, 10)`` for ACSI-style
+        surveys, ``(0, 10)`` for the plspm bank data. A scale that contradicts the fitted one
+        raises :class:`~crm_lab.validate.ParameterError` (the index of a 0-10 survey
+        computed on 1-10 would be silently wrong); pass it only for a model fitted with
+        ``scale=None``.
     by : Series or array, optional
         Group label per respondent, in the row order of ``data``, for group means.
     per_respondent : bool
@@ -627,12 +437,10 @@ def satisfaction_index(result: PLSResult, data: pd.DataFrame,
     (True, 300)
     """
     result = _check_result(result)
-    if scale is None or len(scale) != 2 or not scale[1] > scale[0]:
-        raise ParameterError("parameter 'scale' must be (low, high) with high > low, "
-                             f"got {scale!r}.")
+    scale = _index_scale(result, scale)
     check_param("per_respondent", per_respondent, kind=bool)
     items = [i for v in result.blocks.values() for i in v]
-    x = check_survey(data, items, scale=scale)
+    x = check_items(data, items, scale=scale, constant=False)
     lo, hi = scale
     w = _index_weights(result)
     scores = pd.DataFrame({c: (x[its].to_numpy() @ w[its].to_numpy() - lo) / (hi - lo) * 100
@@ -656,12 +464,13 @@ _QUADRANTS = ["concentrate here", "keep up the good work", "low priority", "poss
 
 
 def importance_performance(result: PLSResult, data: pd.DataFrame, target: str = "satisfaction",
-                           scale: tuple[float, float] = (1, 10)) -> pd.DataFrame:
+                           scale: tuple[float, float] | None = None) -> pd.DataFrame:
     """Importance-performance map of the drivers of ``target`` (IPMA, 重要性-绩效分析).
 
     Importance is the total (direct + indirect) standardised effect of each driver on
     ``target`` from the PLS model; performance is the driver's mean 0-100 index
-    (:func:`satisfaction_index`). Quadrants split at the mean importance and mean
+    (:func:`satisfaction_index`, on the scale stored on ``result`` unless ``scale`` is
+    given). Quadrants split at the mean importance and mean
     performance of the drivers (Martilla & James 1977): *concentrate here* (important,
     under-performing) comes first, then *keep up the good work*, *low priority*,
     *possible overkill*; within a quadrant the most important driver comes first.
@@ -764,7 +573,11 @@ def path_table(pls: PLSResult | None = None, sem: SEMResult | None = None, *,
         model was fitted with).
     sem : SEMResult, optional
         Gives ``sem`` (standardised path), the Wald interval ``sem ± z * std_error_std``
-        (``sem_ci_low``, ``sem_ci_high``) and ``sem_p_value``.
+        (``sem_ci_low``, ``sem_ci_high``; delta-method standard errors of the standardised
+        paths), ``sem_p_value`` and ``sem_improper``: True on every row when
+        :func:`fit_sem` flagged the solution as improper (a Heywood case, a standardised
+        value beyond ±1, or no verified optimum; the reasons are in ``sem.improper``), so a
+        reader never compares PLS with an SEM solution that must not be interpreted.
     ci : float
         Level of the SEM Wald interval.
 
@@ -772,7 +585,7 @@ def path_table(pls: PLSResult | None = None, sem: SEMResult | None = None, *,
     -------
     DataFrame
         Indexed by ``(source, target)`` in the order of the model's paths; with both fits
-        also ``sem_minus_pls``.
+        also ``sem_minus_pls`` (last).
 
     Examples
     --------
@@ -803,7 +616,8 @@ def path_table(pls: PLSResult | None = None, sem: SEMResult | None = None, *,
         parts.append(pd.DataFrame({"sem": p["std_estimate"],
                                    "sem_ci_low": p["std_estimate"] - z * p["std_error_std"],
                                    "sem_ci_high": p["std_estimate"] + z * p["std_error_std"],
-                                   "sem_p_value": p["p_value"]}))
+                                   "sem_p_value": p["p_value"],
+                                   "sem_improper": bool(sem.improper)}))
     if len(parts) == 2:
         if set(parts[0].index) != set(parts[1].index):
             raise ParameterError("path_table: the PLS and SEM fits have different paths; fit "
@@ -814,55 +628,6 @@ def path_table(pls: PLSResult | None = None, sem: SEMResult | None = None, *,
     return parts[0]
 
 
-def chi2_difference(restricted: SEMResult, general: SEMResult) -> pd.Series:
-    """Chi-square difference (likelihood-ratio) test of two nested SEM fits.
-
-    ``restricted`` must be ``general`` with some paths fixed at zero (more degrees of
-    freedom), fitted by maximum likelihood to the same items and respondents. A small
-    ``p_value`` says the restriction (e.g. no image -> loyalty path) does not hold.
-
-    Returns
-    -------
-    Series
-        ``chi2_restricted``, ``chi2_general``, ``delta_chi2``, ``delta_df``, ``p_value``.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(2)
-    >>> a = rng.normal(size=600); b = 0.5 * a + rng.normal(size=600)
-    >>> c = 0.4 * a + 0.4 * b + rng.normal(size=600)
-    >>> df = pd.DataFrame({f"{n}{i}": z + 0.7 * rng.normal(size=600)
-    ...                    for n, z in (("a", a), ("b", b), ("c", c)) for i in (1, 2, 3)})
-    >>> blocks = {k: [f"{k}{i}" for i in (1, 2, 3)] for k in "abc"}
-    >>> full = fit_sem(df, blocks, [("a", "b"), ("b", "c"), ("a", "c")], scale=None)
-    >>> chain = fit_sem(df, blocks, [("a", "b"), ("b", "c")], scale=None)
-    >>> t = chi2_difference(chain, full)
-    >>> int(t["delta_df"]), bool(t["p_value"] < 0.001)
-    (1, True)
-    """
-    from scipy import stats
-
-    for name, r in (("restricted", restricted), ("general", general)):
-        if not isinstance(r, SEMResult):
-            raise ParameterError(f"parameter {name!r} must be a SEMResult from fit_sem.")
-    if set(restricted.loadings.index) != set(general.loadings.index) or \
-            restricted.fit["n"] != general.fit["n"]:
-        raise ParameterError("chi2_difference: the two models are not fitted to the same items "
-                             "and respondents, so they are not nested; compare CFI, RMSEA and "
-                             "SRMR instead.")
-    ddf = restricted.fit["df"] - general.fit["df"]
-    if ddf <= 0:
-        raise ParameterError("chi2_difference: 'restricted' must have more degrees of freedom "
-                             f"than 'general' (got {restricted.fit['df']} and "
-                             f"{general.fit['df']}); swap the arguments.")
-    dchi = restricted.fit["chi2"] - general.fit["chi2"]
-    return pd.Series({"chi2_restricted": restricted.fit["chi2"],
-                      "chi2_general": general.fit["chi2"], "delta_chi2": dchi,
-                      "delta_df": ddf, "p_value": float(stats.chi2.sf(max(dchi, 0.0), ddf))},
-                     name="chi2_difference")
-
-
 @dataclass
 class ModelComparison:
     """Several index models fitted to one survey by PLS and by SEM.
@@ -871,8 +636,10 @@ class ModelComparison:
     ----------
     table : DataFrame
         One row per model: ``n_items``, ``n_paths``, SEM fit (``chi2``, ``df``, ``cfi``,
-        ``tli``, ``rmsea``, ``srmr``, ``improper``), R² of satisfaction and loyalty by SEM and
-        by PLS, and the PLS ``gof``.
+        ``tli``, ``rmsea``, ``srmr``), ``sem_verified`` (the SEM optimum passed the gradient
+        check of :func:`fit_sem`), ``improper`` (the SEM solution is improper: see
+        ``sem[name].improper``), R² of satisfaction and loyalty by SEM and by PLS, and the
+        PLS ``gof``.
     pls, sem : dict
         Model name -> PLSResult / SEMResult.
     skipped : dict
@@ -888,7 +655,7 @@ class ModelComparison:
 def compare_models(data: pd.DataFrame, models: Sequence[str | ModelSpec] = (
         "acsi", "ecsi", "ccsi", "ccsi_variant"), *, scheme: str = "centroid",
         scale: tuple[float, float] | None = (1, 10),
-        prefixes: Mapping[str, str] | None = None) -> ModelComparison:
+        prefixes: Mapping[str, str] | None = None, sep: str = "_") -> ModelComparison:
     """Fit several index models to the same survey by PLS and by SEM and tabulate the fit.
 
     Models differ in their constructs (the ACSI has complaints but no image, the CCSI the
@@ -905,8 +672,12 @@ def compare_models(data: pd.DataFrame, models: Sequence[str | ModelSpec] = (
         Names for :func:`model_spec` or specs.
     scheme : str
         PLS inner weighting scheme.
-    scale, prefixes
-        As in :func:`fit_sem` and :func:`blocks_for`.
+    scale : (low, high) or None
+        As in :func:`fit_sem`.
+    prefixes, sep
+        As in :func:`blocks_for`; ``prefixes`` may name constructs that only some of the
+        models have (e.g. ``image`` for the ECSI and CCSI but not the ACSI), each model uses
+        the entries of its own constructs.
 
     Returns
     -------
@@ -928,10 +699,18 @@ def compare_models(data: pd.DataFrame, models: Sequence[str | ModelSpec] = (
     specs = [model_spec(m) for m in models]
     if not specs:
         raise ParameterError("parameter 'models' is empty; pass e.g. ['acsi', 'ccsi'].")
+    check_param("sep", sep, kind=str)
+    prefixes = dict(prefixes or {})
+    known = {c for spec in specs for c in spec.constructs}
+    unknown = [c for c in prefixes if c not in known]
+    if unknown:
+        raise ParameterError(f"parameter 'prefixes': {unknown} are constructs of none of the "
+                             f"models; known constructs are {sorted(known)}.")
     rows, pls, sem, skipped = {}, {}, {}, {}
     for spec in specs:
+        own = {c: v for c, v in prefixes.items() if c in spec.constructs}
         try:
-            blocks = blocks_for(spec, data, prefixes)
+            blocks = blocks_for(spec, data, own, sep=sep)
         except ParameterError as err:
             skipped[spec.name] = str(err)
             warnings.warn(f"compare_models: {spec.name} skipped: {err}", UserWarning,
@@ -946,7 +725,8 @@ def compare_models(data: pd.DataFrame, models: Sequence[str | ModelSpec] = (
         rows[spec.name] = {
             "n_items": sum(len(v) for v in blocks.values()), "n_paths": len(spec.paths),
             "chi2": f["chi2"], "df": int(f["df"]), "cfi": f["cfi"], "tli": f["tli"],
-            "rmsea": f["rmsea"], "srmr": f["srmr"], "improper": bool(s.improper),
+            "rmsea": f["rmsea"], "srmr": f["srmr"],
+            "sem_verified": bool(s.convergence["verified"]), "improper": bool(s.improper),
             "sem_r2_satisfaction": s.r_squared.get("satisfaction", np.nan),
             "sem_r2_loyalty": s.r_squared.get("loyalty", np.nan),
             "pls_r2_satisfaction": p.r_squared.get("satisfaction", np.nan),
@@ -1147,7 +927,7 @@ def _group_labels(data: pd.DataFrame, by):
 
 
 def _scores_and_groups(result, data: pd.DataFrame, by, construct: str,
-                       scale: tuple[float, float]) -> tuple[pd.Series, pd.Series]:
+                       scale: tuple[float, float] | None) -> tuple[pd.Series, pd.Series]:
     """Checked per-respondent 0-100 scores of ``construct`` and the group label of each."""
     result = _check_result(result)
     if construct not in result.blocks:
@@ -1161,7 +941,7 @@ def _scores_and_groups(result, data: pd.DataFrame, by, construct: str,
 
 
 def index_by_group(result: PLSResult, data: pd.DataFrame, by, *,
-                   construct: str = "satisfaction", scale: tuple[float, float] = (1, 10),
+                   construct: str = "satisfaction", scale: tuple[float, float] | None = None,
                    ci: float = 0.95) -> pd.DataFrame:
     """Mean 0-100 index of one construct per group, with a standard error and interval.
 
@@ -1178,7 +958,8 @@ def index_by_group(result: PLSResult, data: pd.DataFrame, by, *,
         ``data``).
     construct : str
         Which construct's index.
-    scale : (low, high)
+    scale : (low, high), optional
+        As in :func:`satisfaction_index`: the scale stored on ``result`` by default.
     ci : float
         Level of the normal interval ``mean ± z * se``.
 
@@ -1272,7 +1053,7 @@ def outcomes_by_decile(score: pd.Series, outcomes, n_bins: int = 10) -> pd.DataF
 
 def group_difference_test(result: PLSResult, data: pd.DataFrame, by, *,
                           construct: str = "satisfaction",
-                          scale: tuple[float, float] = (1, 10)) -> pd.Series:
+                          scale: tuple[float, float] | None = None) -> pd.Series:
     """One-way ANOVA: do the groups' mean indices of ``construct`` differ at all?
 
     With many groups some pairwise intervals fail to overlap by chance alone; this joint

@@ -1,4 +1,5 @@
-"""Tests for crm_lab.pls: known answers (R plspm, seminr), measurement quality, bootstrap.
+"""Tests for crm_lab.pls: known answers (R plspm, seminr, SmartPLS), measurement quality,
+bootstrap.
 
 The ECSI reference surveys live beside the repository in ``../shared/reference-data``;
 the known-answer tests skip when that folder is absent.
@@ -6,8 +7,10 @@ the known-answer tests skip when that folder is absent.
 
 from __future__ import annotations
 
+import json
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +28,7 @@ from crm_lab.pls import (
     pls_pm,
     unidimensionality,
 )
+from crm_lab.validate import DataError
 
 # ----------------------------------------------------------------------------- reference values
 # R plspm, `plspm(satisfaction, sat_path, sat_blocks, modes = rep("A", 6), scaled = FALSE)`,
@@ -223,6 +227,33 @@ def test_mobile_reproduces_seminr(scheme, record_property):
     assert dev < TOL
 
 
+# SmartPLS 2.0.M3 on the full ECSI model (7 constructs, 12 paths, the complaints block a single
+# item) of the mobile-phone survey, as shipped with R semPLS (cran/semPLS 1.0-10,
+# tests/SmartPLS/results/ecsi/{pathWeighting,centroid,factorial}/pathCoefficients.txt, checked
+# there by tests/regtest_SmartPLS.R); the twelve nonzero paths per scheme are copied into
+# tests/fixtures/smartpls_ecsi_mobile_paths.json. E.g. image -> expectation 0.50491393 (path
+# weighting), 0.50470564 (centroid). SmartPLS stops at a weight change of 1e-7; we ask 1e-6.
+SMARTPLS = json.loads((Path(__file__).parent / "fixtures" /
+                       "smartpls_ecsi_mobile_paths.json").read_text())
+
+
+@pytest.mark.parametrize("scheme", ["path", "centroid", "factorial"])
+def test_full_mobile_ecsi_reproduces_smartpls(scheme, record_property):
+    ref = SMARTPLS["path_coefficients"][scheme]
+    paths = [(s, t) for s, t, _ in ref]
+    res = pls_pm(_mobile(), SMARTPLS["blocks"], paths, scheme=scheme, scaled=True,
+                 tol=1e-10)
+    dev = float(np.max(np.abs(res.path_coefficients.to_numpy() - [v for *_, v in ref])))
+    record_property(f"max_abs_deviation_vs_smartpls_{scheme}", dev)
+    print(f"max |ours - SmartPLS| (mobile ECSI, {scheme}): {dev:.1e}")
+    assert res.converged and dev < 1e-6
+    default = pls_pm(_mobile(), SMARTPLS["blocks"], paths, scheme=scheme)  # tol = 1e-6
+    assert np.allclose(default.path_coefficients, [v for *_, v in ref], atol=1e-6)
+    if scheme == "path":
+        assert res.path_coefficients[("Image", "Expectation")] == pytest.approx(0.50491393,
+                                                                                abs=1e-6)
+
+
 # ----------------------------------------------------------------------------- local data
 
 
@@ -415,6 +446,19 @@ def test_bad_input_in_quality_functions():
         htmt(df.assign(s1=np.nan), BLOCKS)
     with pytest.raises(ValueError, match="blocks"):
         unidimensionality(df, {})
+    # a constant item has no correlations: a DataError naming it, not NaN or LinAlgError
+    const = df.assign(q2=4.0, s3=7.0)
+    for call in (lambda: cronbach_alpha(const, ["q1", "q2", "q3"]),
+                 lambda: unidimensionality(const, BLOCKS),
+                 lambda: htmt(const, BLOCKS)):
+        with pytest.raises(DataError, match=r"\['q2'(, 's3')?\].*same answer"):
+            call()
+    # missing answers: every affected column with its count, not only the first
+    holes = df.assign(q1=df["q1"].mask(df.index < 3), s2=df["s2"].mask(df.index < 5))
+    with pytest.raises(DataError, match="2 item column.*'q1' 3 NaN, 's2' 5 NaN"):
+        pls_pm(holes, BLOCKS, PATHS)
+    with pytest.raises(DataError, match="'q1' 3 NaN, 's2' 5 NaN"):
+        htmt(holes, BLOCKS)
     with pytest.raises(ValueError, match="PLSResult"):
         fornell_larcker("not a result")
     with pytest.raises(ValueError, match="not fitted"):

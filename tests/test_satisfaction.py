@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,9 +26,11 @@ from crm_lab.satisfaction import (
     MODELS,
     ImproperSolutionWarning,
     ModelSpec,
+    SEMConvergenceWarning,
     blocks_for,
     chi2_difference,
     compare_models,
+    fit_indices,
     fit_sem,
     group_difference_test,
     importance_performance,
@@ -421,7 +424,8 @@ def test_path_table(acsi_fits):
     pls, sem = acsi_fits
     both = path_table(pls, sem)
     assert list(both.columns) == ["pls", "pls_ci_low", "pls_ci_high", "sem", "sem_ci_low",
-                                  "sem_ci_high", "sem_p_value", "sem_minus_pls"]
+                                  "sem_ci_high", "sem_p_value", "sem_improper", "sem_minus_pls"]
+    assert not both["sem_improper"].any()
     assert (both["pls_ci_low"] <= both["pls"]).all() and (both["pls"] <= both["pls_ci_high"]).all()
     half = (both["sem_ci_high"] - both["sem_ci_low"]) / 2
     assert np.allclose(half, 1.959964 * sem.paths["std_error_std"], rtol=1e-5)
@@ -530,3 +534,190 @@ def test_outcomes_by_decile():
         outcomes_by_decile(s, {"loyal": s}, n_bins=11)
     with pytest.raises(ValueError, match="n_bins"):
         outcomes_by_decile(s, {"loyal": s}, n_bins=1.5)
+
+
+# ----------------------------------------------------------------------------- lavaan known answers
+# R lavaan 0.6.14 (sem() defaults: ML, likelihood "normal", expected information), fitted by
+# tests/fixtures/make_lavaan_fixtures.R to the same models; the tests read its CSV output and
+# never run R. Tolerance 1e-4 on standardised estimates, R², chi-square and fit indices, and on
+# the standard errors relative to their size.
+FIXTURES = Path(__file__).parent / "fixtures"
+BANK_PREFIXES = {"image": "imag", "expectations": "expe", "quality": "qual", "value": "val",
+                 "satisfaction": "sat", "loyalty": "loy"}
+LAVAAN_FIT = {"chi2": "chisq", "df": "df", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
+              "srmr": "srmr"}
+
+
+def _lavaan(name: str) -> tuple[pd.DataFrame, pd.Series]:
+    est = pd.read_csv(FIXTURES / f"lavaan_{name}_estimates.csv")
+    fit = pd.read_csv(FIXTURES / f"lavaan_{name}_fit.csv").set_index("measure")["value"]
+    return est, fit
+
+
+def _bank_sem_inputs():
+    d = reference_csv("ecsi_bank_satisfaction.csv")
+    return d, blocks_for(ECSI_NO_COMPLAINTS, d, prefixes=BANK_PREFIXES, sep="")
+
+
+def _assert_matches_lavaan(res, name: str, record_property) -> None:
+    est, fit = _lavaan(name)
+    reg = est[est["op"] == "~"].set_index(["rhs", "lhs"]).loc[res.paths.index]
+    load = est[est["op"] == "=~"].set_index("rhs").loc[res.measurement.index]
+    r2 = fit[fit.index.str.startswith("r2:")].rename(lambda s: s[3:])[res.r_squared.index]
+    dev = {
+        "std_paths": float((res.paths["std_estimate"] - reg["est_std"]).abs().max()),
+        "std_loadings": float((res.loadings - load["est_std"]).abs().max()),
+        "r_squared": float((res.r_squared - r2).abs().max()),
+        "fit": max(abs(res.fit[k] - fit[v]) for k, v in LAVAAN_FIT.items()),
+        "rel_se": float(((res.paths["std_error"] - reg["se"]) / reg["se"]).abs().max()),
+        "rel_se_std": float(max(
+            ((res.paths["std_error_std"] - reg["se_std"]) / reg["se_std"]).abs().max(),
+            ((res.measurement["std_error_std"] - load["se_std"]) / load["se_std"]).abs().max())),
+    }
+    record_property(f"max_abs_deviation_vs_lavaan_{name}", dev)
+    print(f"max |ours - lavaan| ({name}):", {k: f"{v:.1e}" for k, v in dev.items()})
+    assert max(dev.values()) < 1e-4
+    assert res.fit["n"] == fit["ntotal"] and res.fit["df"] == fit["df"]
+    assert res.convergence["verified"] and res.optimizer == "BFGS + Fisher scoring"
+
+
+def test_sem_company_acsi_matches_lavaan(company, acsi_fits, record_property):
+    _, sem = acsi_fits
+    _assert_matches_lavaan(sem, "company_acsi", record_property)
+    assert not sem.improper
+
+
+def test_sem_bank_ecsi_matches_lavaan(record_property):
+    # The near-collinear bank survey: semopy's SLSQP alone stops at chi2 = 1165.72 with
+    # quality -> satisfaction at 1.277 (lavaan: 1165.69, 0.792); the default reaches lavaan.
+    d, blocks = _bank_sem_inputs()
+    with pytest.warns(ImproperSolutionWarning, match="beyond"):
+        res = fit_sem(d, blocks, list(ECSI_NO_COMPLAINTS.paths), scale=(0, 10))
+    _assert_matches_lavaan(res, "bank_ecsi", record_property)
+    assert res.fit["chi2"] == pytest.approx(1165.691338, abs=1e-4)
+    assert res.fit["rmsea"] == pytest.approx(0.104161, abs=1e-6)  # lavaan, not 0.104370
+    assert res.convergence["max_abs_gradient"] < 1e-8
+    # the solution is improper (standardised paths into value beyond ±1) and says so
+    assert any("beyond" in m for m in res.improper)
+    tab = path_table(sem=res)
+    assert tab["sem_improper"].all()
+
+
+def test_sem_unverified_optimum_warns_and_second_optimiser_recovers(record_property):
+    d, blocks = _bank_sem_inputs()
+    paths = list(ECSI_NO_COMPLAINTS.paths)
+    est, fit = _lavaan("bank_ecsi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ImproperSolutionWarning)
+        # SLSQP alone fails the gradient check; BFGS from its end point is run and kept
+        res = fit_sem(d, blocks, paths, scale=(0, 10), solver="SLSQP", polish=False)
+    assert res.optimizer == "SLSQP -> BFGS (kept BFGS)"
+    assert list(res.convergence["attempts"]) == ["SLSQP", "BFGS"]
+    slsqp, bfgs = res.convergence["attempts"].values()
+    assert (slsqp - bfgs) * res.fit["n"] == pytest.approx(0.03, abs=0.005)  # chi-square units
+    assert res.convergence["verified"]
+    assert res.fit["chi2"] == pytest.approx(fit["chisq"], abs=1e-4)
+    # nothing reaches a gradient of 1e-12 without polishing: the named warning, on the record
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="improper SEM solution")
+        with pytest.warns(SEMConvergenceWarning, match="no verified optimum"):
+            bad = fit_sem(d, blocks, paths, scale=(0, 10), solver="SLSQP", polish=False,
+                          gtol=1e-12)
+    assert not bad.convergence["verified"] and bad.improper
+    assert "verified optimum: False" in bad.summary()
+    assert issubclass(SEMConvergenceWarning, ImproperSolutionWarning)
+
+
+def test_fit_indices_follow_lavaan_definitions():
+    # chi2 = N F_ML; RMSEA = sqrt(max(chi2 - df, 0) / (df N)) (lavaan, likelihood "normal")
+    _, fit = _lavaan("bank_ecsi")
+    n, chi2, df = fit["ntotal"], fit["chisq"], fit["df"]
+    assert fit["rmsea"] == pytest.approx(np.sqrt((chi2 - df) / (df * n)), abs=1e-12)
+    assert fit["chisq"] == pytest.approx(n * 2 * fit["fmin"], rel=1e-10)  # lavaan fmin = F/2
+    s = np.array([[2.0, 0.8, 0.6], [0.8, 1.5, 0.4], [0.6, 0.4, 1.0]])
+    indep = fit_indices(s, np.diag(np.diag(s)), n=100, df=3)
+    assert indep["cfi"] == pytest.approx(0.0) and indep["chi2"] == pytest.approx(
+        indep["chi2_baseline"])
+    assert fit_indices(s, s, n=100, df=0)["srmr"] == 0.0
+
+
+def test_bad_input_sem_options(likert_data):
+    blocks = blocks_for(ACSI, likert_data)
+    with pytest.raises(ValueError, match="solver"):
+        fit_sem(likert_data, blocks, list(ACSI.paths), solver="newton")
+    with pytest.raises(ValueError, match="quality_3.*NaN.*value_1.*NaN"):
+        fit_sem(likert_data.assign(quality_3=np.nan, value_1=np.nan), blocks, list(ACSI.paths))
+    with pytest.raises(ValueError, match=r"\['loyalty_2'\].*same answer"):
+        fit_sem(likert_data.assign(loyalty_2=5), blocks, list(ACSI.paths))
+
+
+# ----------------------------------------------------------------------------- the index scale
+
+
+def test_index_uses_the_scale_stored_on_the_fit():
+    # The plspm bank survey is answered 0-10; its 215 respondents without any 0 pass a 1-10
+    # check too, and an index on 1-10 would read 67.70 instead of 70.93, without a warning.
+    d, blocks = _bank_sem_inputs()
+    items = [i for its in blocks.values() for i in its]
+    zero_free = d[(d[items] > 0).all(axis=1)]
+    assert len(zero_free) == 215
+    res = pls_pm(zero_free, blocks, list(ECSI_NO_COMPLAINTS.paths), scale=(0, 10))
+    idx = satisfaction_index(res, zero_free)
+    assert idx.loc["all", "satisfaction"] == pytest.approx(70.93, abs=0.005)
+    assert satisfaction_index(res, zero_free, scale=(0, 10)).equals(idx)
+    with pytest.raises(ValueError, match=r"'scale' = \(1, 10\) contradicts.*\(0, 10\)"):
+        satisfaction_index(res, zero_free, scale=(1, 10))
+    ipm = importance_performance(res, zero_free)
+    assert ipm.loc["quality", "performance"] == pytest.approx(idx.loc["all", "quality"])
+    with pytest.raises(ValueError, match="contradicts"):
+        importance_performance(res, zero_free, scale=(1, 10))
+    by = zero_free["gender"]
+    g = index_by_group(res, zero_free, by)
+    assert g.loc["all", "index"] == pytest.approx(70.93, abs=0.005)
+    with pytest.raises(ValueError, match="contradicts"):
+        index_by_group(res, zero_free, by, scale=(1, 10))
+    with pytest.raises(ValueError, match="contradicts"):
+        group_difference_test(res, zero_free, by, scale=(1, 10))
+    assert group_difference_test(res, zero_free, by)["df_between"] == 1
+
+
+def test_index_without_a_stored_scale_needs_one(likert_data):
+    blocks = blocks_for(ACSI, likert_data)
+    res = pls_pm(likert_data, blocks, list(ACSI.paths), scale=None)
+    with pytest.raises(ValueError, match="scale=None.*pass scale=\\(low, high\\)"):
+        satisfaction_index(res, likert_data)
+    fitted = pls_pm(likert_data, blocks, list(ACSI.paths))
+    assert satisfaction_index(res, likert_data, scale=(1, 10)).equals(
+        satisfaction_index(fitted, likert_data))
+
+
+# ----------------------------------------------------------------------------- prefixes and sep
+
+
+def test_compare_models_takes_sep_and_prefixes_of_some_models():
+    d, _ = _bank_sem_inputs()
+    with pytest.warns(UserWarning, match="ACSI skipped.*'complaints'") as rec:
+        cmp = compare_models(d, ["ecsi_no_complaints", "acsi"], prefixes=BANK_PREFIXES,
+                             sep="", scale=(0, 10))
+    assert list(cmp.table.index) == ["ECSI (no complaints)"]
+    skipped = cmp.skipped["ACSI"]
+    assert "sep=''" not in skipped and "prefixes={'complaints'" in skipped
+    assert not any("sep=''" in str(w.message) for w in rec)
+    row = cmp.table.loc["ECSI (no complaints)"]
+    assert bool(row["improper"]) and bool(row["sem_verified"])
+    assert row["chi2"] == pytest.approx(_lavaan("bank_ecsi")[1]["chisq"], abs=1e-4)
+    with pytest.raises(ValueError, match="'loyality'.*none of the models"):
+        compare_models(d, ["ecsi_no_complaints"], prefixes={"loyality": "loy"}, sep="")
+
+
+def test_blocks_for_suggests_sep_only_when_it_works():
+    d, _ = _bank_sem_inputs()
+    with pytest.raises(ValueError, match="pass sep=''") as err:
+        blocks_for(ECSI_NO_COMPLAINTS, d, prefixes=BANK_PREFIXES)
+    assert "'imag1'" in str(err.value) or "imag1" in str(err.value)
+    with pytest.raises(ValueError, match="prefixes=\\{'complaints'") as err:
+        blocks_for(ECSI, d, prefixes=BANK_PREFIXES, sep="")
+    assert "sep=''" not in str(err.value).split("How to fix")[1]
+    with pytest.raises(ValueError, match="pass sep='_'"):
+        blocks_for(ACSI, ["expect_1", "quality_1", "value_1", "satisfaction_1",
+                          "complaint_1", "loyalty_1"], sep="")

@@ -146,7 +146,9 @@ def coefficient_plot(table: pd.DataFrame, estimates: Sequence[str] = ("pls",),
     table : DataFrame
         Indexed by ``(source, target)``, e.g. :func:`crm_lab.satisfaction.path_table` or
         :func:`crm_lab.satisfaction.recover_paths`. For an estimate column ``name``, columns
-        ``name_ci_low`` and ``name_ci_high`` (when present) are drawn as an interval.
+        ``name_ci_low`` and ``name_ci_high`` (when present) are drawn as an interval, and a
+        true ``name_improper`` column (``sem_improper`` of ``path_table``) marks that
+        estimate "IMPROPER" in the legend.
     estimates : sequence of str
         Columns to draw as dots.
     reference : str, optional
@@ -183,6 +185,9 @@ def coefficient_plot(table: pd.DataFrame, estimates: Sequence[str] = ("pls",),
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for k, (name, off) in enumerate(zip(estimates, offsets, strict=True)):
         v = table[name].to_numpy(dtype=float)
+        flag = f"{name}_improper"
+        if flag in table and table[flag].astype(bool).any():
+            labels[name] = labels.get(name, name) + " (IMPROPER solution)"
         lo, hi = f"{name}_ci_low", f"{name}_ci_high"
         if lo in table and hi in table:
             err = np.vstack([v - table[lo].to_numpy(float), table[hi].to_numpy(float) - v])
