@@ -49,8 +49,8 @@ from crm_lab.validate import (
     check_transactions,
 )
 
-__all__ = ["Warehouse", "build_warehouse", "from_book", "ATTRIBUTES", "HIERARCHIES", "MEASURES",
-           "to_cents"]
+__all__ = ["Warehouse", "build_warehouse", "from_book", "for_display", "ATTRIBUTES", "HIERARCHIES",
+           "MEASURES", "to_cents"]
 
 #: Dimension attributes a query can group or filter by, and the SQL column each reads.
 ATTRIBUTES = {
@@ -92,6 +92,37 @@ def to_cents(amount) -> np.ndarray:
     """
     x = np.asarray(amount, dtype="float64") * 100.0
     return (np.sign(x) * np.floor(np.abs(x) + 0.5 + 1e-7)).astype(np.int64)
+
+
+def for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Round a query result to what a reader uses: money in whole units, percentages to 0.1.
+
+    ``revenue`` and ``clv_12m`` columns become whole numbers (``Int64``), ``*_pct`` columns
+    one decimal, ``mean_*`` and ``p_alive`` columns three significant decimals. Other
+    columns are unchanged; ``attrs`` (the SQL) are kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> for_display(pd.DataFrame({"revenue": [1234.56], "growth_pct": [3.14159]}))
+       revenue  growth_pct
+    0     1235         3.1
+    """
+    out = frame.copy()
+    for c in out.columns:
+        name = str(c)
+        col = out[c]
+        if not pd.api.types.is_float_dtype(col):
+            continue
+        if name in ("revenue", "clv_12m") or name.startswith("revenue") or \
+                frame.attrs.get("money_columns", False):
+            out[c] = col.round(0).astype("Int64")
+        elif name.endswith("_pct"):
+            out[c] = col.round(1)
+        else:
+            out[c] = col.round(3)
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 # ============================================================================ the warehouse
@@ -163,6 +194,12 @@ class Warehouse:
         q = ("SELECT table_name, column_name, data_type FROM information_schema.columns "
              "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position")
         return self.sql(q)
+
+    def full_years(self) -> list[int]:
+        """Years with purchases in all twelve months (for fair year-on-year comparisons)."""
+        q = ("SELECT d.year FROM fact_sales f JOIN dim_date d ON f.date_key = d.date_key "
+             "GROUP BY d.year HAVING COUNT(DISTINCT d.month) = 12 ORDER BY d.year")
+        return [int(y) for y in self.sql(q)["year"]]
 
     def close(self) -> None:
         """Close the DuckDB connection."""
@@ -393,6 +430,7 @@ class Warehouse:
         out = out[sorted(out.columns, key=lambda x: (isinstance(x, str), x))]
         out.columns.name = c
         out.attrs["sql"] = sql
+        out.attrs["money_columns"] = measure == "revenue"
         return out
 
     # ------------------------------------------------------------------ reconciliation
