@@ -439,8 +439,9 @@ class Warehouse:
         """Check that the warehouse's totals equal the raw tables', to the cent.
 
         Compares, in integer cents: the grand total, totals per year, per channel and per
-        customer (computed from ``transactions`` with pandas), and, when line items were
-        loaded, per category (from ``line_items``).
+        customer (computed from ``transactions`` with pandas), the snapshot's
+        ``monetary_cents`` per customer, and, when line items were loaded, per category
+        (from ``line_items``).
 
         Returns
         -------
@@ -474,6 +475,9 @@ class Warehouse:
                          "SELECT customer_key AS k, SUM(amount_cents) AS v FROM fact_sales "
                          "GROUP BY 1"),
         }
+        checks["customer (snapshot)"] = (
+            checks["customer"][0],
+            "SELECT customer_key AS k, monetary_cents AS v FROM fact_customer_snapshot")
         if line_items is not None and self.has_line_items:
             check_columns(line_items, ["transaction_id", "category", "price"], "line_items")
             li = pd.DataFrame({"category": line_items["category"].to_numpy(),
@@ -664,17 +668,18 @@ def _dim_customer(ids: np.ndarray, first: pd.Series, customers: pd.DataFrame | N
     return out
 
 
-def _snapshot(tx: pd.DataFrame, as_of: pd.Timestamp, clv: bool) -> pd.DataFrame:
+def _snapshot(tx: pd.DataFrame, rfm: pd.DataFrame, as_of: pd.Timestamp, clv: bool
+              ) -> pd.DataFrame:
     from crm_lab import segmentation
 
-    rfm = segmentation.rfm_table(tx, as_of=as_of)
     scores = segmentation.rfm_scores(rfm)
     out = pd.DataFrame({
         "customer_key": rfm.index.to_numpy(),
         "as_of": as_of.date(),
         "recency_days": rfm["recency_days"].to_numpy().astype("int32"),
         "frequency": rfm["frequency"].to_numpy().astype("int32"),
-        "monetary_cents": tx.groupby("customer_id")["cents"].sum().reindex(rfm.index).to_numpy(),
+        # a float sum of cent amounts is far from a half cent: rounding it back is exact
+        "monetary_cents": to_cents(rfm["monetary"]),
         "r_score": scores["r_score"].to_numpy(), "f_score": scores["f_score"].to_numpy(),
         "m_score": scores["m_score"].to_numpy(), "rfm_cell": scores["rfm_cell"].to_numpy(),
         "rfm_segment": segmentation.rfm_segments(scores).astype(str).to_numpy(),
@@ -790,8 +795,11 @@ def build_warehouse(
                         "line_items.")
 
     as_of = pd.Timestamp(tx["date"].max()).normalize() + pd.Timedelta(days=1)
-    first = tx.groupby("customer_id")["date"].min()
-    ids = first.index.to_numpy()
+    from crm_lab.segmentation import rfm_table
+
+    rfm = rfm_table(tx, as_of=as_of)  # the shared per-customer summary step
+    first = rfm["first_purchase"]
+    ids = rfm.index.to_numpy()
     dim_customer = _dim_customer(ids, first, customers)
     regions = (dim_customer[["region", "city_tier"]].drop_duplicates()
                .sort_values(["region", "city_tier"]).reset_index(drop=True))
@@ -828,7 +836,7 @@ def build_warehouse(
     con = duckdb.connect(str(path) if path is not None else ":memory:")
     tables = {"dim_date": _dim_date(tx["date"]), "dim_customer": dim_customer,
               "dim_region": regions, "dim_channel": dim_channel, "dim_product": dim_product,
-              "fact_sales": fact, "fact_customer_snapshot": _snapshot(tx, as_of, clv)}
+              "fact_sales": fact, "fact_customer_snapshot": _snapshot(tx, rfm, as_of, clv)}
     for name, frame in tables.items():
         con.register("_src", frame)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM _src")
