@@ -9,6 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullFormatter, PercentFormatter
 
 __all__ = ["pivot_plot", "rules_plot", "transition_plot", "hit_rate_plot"]
 
@@ -68,6 +69,13 @@ def rules_plot(rules: pd.DataFrame, planted=None, ax=None, title: str = "Associa
                        facecolors="none", edgecolors="red", linewidths=1.5, label="planted")
             ax.legend(loc="lower right")
     ax.set_xscale("log")
+    lo, hi = float(rules["support"].min()), float(rules["support"].max())
+    ticks = [t for t in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+             if lo / 1.5 <= t <= hi * 1.5]
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    if ticks:
+        ax.set_xticks(ticks)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     ax.set_xlabel("support (share of baskets, log scale)")
     ax.set_ylabel("confidence")
     ax.set_title(title)
