@@ -186,3 +186,12 @@ def test_bad_parameters(wh):
         wh.grouping_sets("region")
     with pytest.raises(ParameterError, match="filters"):
         wh.dice({}, by=["year"])
+
+
+def test_for_display_rounds_and_keeps_sql(wh):
+    r = wh.rollup(["year"])
+    shown = W.for_display(r)
+    assert str(shown["revenue"].dtype) == "Int64"
+    assert shown.attrs["sql"] == r.attrs["sql"]
+    assert (shown["revenue"] - r["revenue"]).abs().max() <= 0.5
+    assert wh.full_years() == [2023, 2024, 2025] or set(wh.full_years()) <= {2023, 2024, 2025}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import NullFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 __all__ = ["pivot_plot", "rules_plot", "transition_plot", "hit_rate_plot"]
 
@@ -34,7 +34,8 @@ def pivot_plot(pivot: pd.DataFrame, ax=None, title: str = "", ylabel: str = "rev
     ax.set_xlabel(pivot.index.name or "")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(title=pivot.columns.name)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.legend(title=pivot.columns.name, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
 
 
