@@ -21,6 +21,7 @@ from crm_lab.plots.loyalty import (
     retention_value_plot,
     satisfaction_loyalty_plot,
 )
+from crm_lab.plots.mining import hit_rate_plot, pivot_plot, rules_plot, transition_plot
 from crm_lab.plots.satisfaction import DIAGRAM_POSITIONS, coefficient_plot, ipma_plot, path_diagram
 from crm_lab.plots.segmentation import (
     k_selection_plot,
@@ -37,6 +38,7 @@ __all__ = [
     "satisfaction_loyalty_plot", "loyalty_matrix_plot", "nps_plot", "retention_value_plot",
     "budget_split_plot",
     "calibration_holdout_plot", "matrix_plot", "cohort_retention_plot",
+    "pivot_plot", "rules_plot", "transition_plot", "hit_rate_plot",
 ]
 
 
