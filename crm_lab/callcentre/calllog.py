@@ -90,7 +90,8 @@ def _flags(df: pd.DataFrame, col: str, table: str) -> np.ndarray:
     return np.zeros(0, bool)  # unreachable
 
 
-def check_call_log(calls: pd.DataFrame, *, arrival: str = "arrival", handle: str = "handle_s",
+def check_call_log(calls: pd.DataFrame, *, arrival: str = "arrival",
+                   handle: str | None = "handle_s",
                    wait: str | None = "wait_s", abandoned: str | None = "abandoned",
                    table: str = TABLE) -> pd.DataFrame:
     """Check a call log and return it in the documented schema, sorted by arrival.
@@ -100,7 +101,8 @@ def check_call_log(calls: pd.DataFrame, *, arrival: str = "arrival", handle: str
     calls : DataFrame
         One row per call (see :mod:`crm_lab.callcentre` for the schema).
     arrival, handle : str
-        Names of the arrival-time and handle-time (seconds) columns (required).
+        Names of the arrival-time and handle-time (seconds) columns (required;
+        ``handle=None`` for methods that use arrival times only).
     wait, abandoned : str or None
         Names of the optional waiting-time (seconds) and abandoned-flag columns. With the
         default names a missing column simply means the log has no such information; a name
@@ -128,7 +130,7 @@ def check_call_log(calls: pd.DataFrame, *, arrival: str = "arrival", handle: str
     >>> check_call_log(log).columns.tolist()
     ['arrival', 'handle_s', 'abandoned']
     """
-    check_columns(calls, [arrival, handle], table,
+    check_columns(calls, [arrival] + ([handle] if handle is not None else []), table,
                   hint="A call log needs an arrival time and a handle time in seconds per call.")
     opt = {}
     for key, name, default in (("wait_s", wait, "wait_s"), ("abandoned", abandoned, "abandoned")):
@@ -142,7 +144,8 @@ def check_call_log(calls: pd.DataFrame, *, arrival: str = "arrival", handle: str
     out = pd.DataFrame({"arrival": _datetimes(calls, arrival, table)},
                        index=pd.RangeIndex(len(calls)))
     ab = _flags(calls, opt["abandoned"], table) if "abandoned" in opt else None
-    out["handle_s"] = _seconds(calls, handle, table, allow_nan=ab)
+    if handle is not None:
+        out["handle_s"] = _seconds(calls, handle, table, allow_nan=ab)
     if "wait_s" in opt:
         out["wait_s"] = _seconds(calls, opt["wait_s"], table)
     if ab is not None:

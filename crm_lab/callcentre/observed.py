@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,7 +145,11 @@ class CallProcess:
     aht : float
         Mean handle time of answered calls (seconds).
     handle_cv : float
-        Coefficient of variation of handle times.
+        Coefficient of variation of handle times implied by the lognormal fit,
+        ``sqrt(exp(sigma^2) - 1)`` (steadier than the sample CV, which a few very long calls
+        move a lot).
+    handle_cv_sample : float
+        The sample coefficient of variation.
     handle_log_mu, handle_log_sigma : float
         Mean and standard deviation of log handle time (the lognormal fit).
     patience : float
@@ -159,6 +164,7 @@ class CallProcess:
     handle_log_mu: float
     handle_log_sigma: float
     patience: float
+    handle_cv_sample: float
     n_calls: int
     n_answered: int
 
@@ -220,6 +226,11 @@ def estimate_call_process(calls: pd.DataFrame, *, interval_minutes: float = 30, 
                         "pass a log with answered calls.")
     pos = h[h > 0]
     logs = np.log(pos) if pos.size else np.array([np.nan])
+    sigma = float(logs.std(ddof=1)) if logs.size > 1 else 0.0
+    if pos.size < h.size:
+        warnings.warn(f"estimate_call_process: {h.size - pos.size:,} answered calls with handle "
+                      "time 0 are left out of the lognormal fit (kept in aht).", UserWarning,
+                      stacklevel=2)
     if "wait_s" in log:
         n_ab = int((~ans).sum())
         patience = float(log["wait_s"].sum() / n_ab) if n_ab else math.inf
@@ -227,10 +238,10 @@ def estimate_call_process(calls: pd.DataFrame, *, interval_minutes: float = 30, 
         patience = math.nan
     return CallProcess(
         calls_per_interval=_counts(log["arrival"], interval_minutes, start, end),
-        aht=float(h.mean()), handle_cv=float(h.std(ddof=1) / h.mean()) if h.size > 1 else 0.0,
-        handle_log_mu=float(logs.mean()),
-        handle_log_sigma=float(logs.std(ddof=1)) if logs.size > 1 else 0.0,
-        patience=patience, n_calls=len(log), n_answered=int(ans.sum()))
+        aht=float(h.mean()), handle_cv=math.sqrt(math.expm1(sigma**2)),
+        handle_log_mu=float(logs.mean()), handle_log_sigma=sigma,
+        patience=patience, n_calls=len(log), n_answered=int(ans.sum()),
+        handle_cv_sample=float(h.std(ddof=1) / h.mean()) if h.size > 1 else 0.0)
 
 
 def observed_vs_predicted(calls: pd.DataFrame, staffing, *, interval_minutes: float = 30,

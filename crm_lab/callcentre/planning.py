@@ -36,7 +36,7 @@ __all__ = [
 
 
 def arrival_counts(calls: pd.DataFrame, interval_minutes: float = 30, *, start=None, end=None,
-                   arrival: str = "arrival", handle: str = "handle_s") -> pd.Series:
+                   arrival: str = "arrival") -> pd.Series:
     """Calls arriving in each interval, from ``start`` (default: midnight of the first call) to
     ``end`` (default: midnight after the last call); intervals without calls count 0.
 
@@ -48,7 +48,7 @@ def arrival_counts(calls: pd.DataFrame, interval_minutes: float = 30, *, start=N
     >>> arrival_counts(log, 60).loc["2024-01-01 09:00":"2024-01-01 10:00"].tolist()
     [2, 1]
     """
-    log = check_call_log(calls, arrival=arrival, handle=handle, wait=None, abandoned=None)
+    log = check_call_log(calls, arrival=arrival, handle=None, wait=None, abandoned=None)
     return _counts(log["arrival"], interval_minutes, start, end)
 
 
@@ -68,7 +68,7 @@ def _counts(arr: pd.Series, interval_minutes: float, start=None, end=None) -> pd
 
 def forecast_arrivals(calls: pd.DataFrame, *, interval_minutes: float = 30,
                       weeks: int | None = None, level: float = 0.9, end=None,
-                      arrival: str = "arrival", handle: str = "handle_s") -> pd.DataFrame:
+                      arrival: str = "arrival") -> pd.DataFrame:
     """Forecast next week's calls per interval by the weekday x time-of-day mean of past weeks.
 
     The forecast for, say, Tuesday 10:00-10:30 is the mean count of the Tuesdays 10:00-10:30
@@ -90,8 +90,8 @@ def forecast_arrivals(calls: pd.DataFrame, *, interval_minutes: float = 30,
     end : date-like, optional
         End of the history (the forecast week starts here); default midnight after the last
         call. The history is the ``weeks`` whole weeks before ``end``.
-    arrival, handle : str
-        Column names.
+    arrival : str
+        Name of the arrival-time column (the only one used).
 
     Returns
     -------
@@ -112,7 +112,7 @@ def forecast_arrivals(calls: pd.DataFrame, *, interval_minutes: float = 30,
     >>> len(fc), fc.attrs["weeks"], bool(abs(fc["forecast"].mean() - 20) < 1)
     (336, 2, True)
     """
-    log = check_call_log(calls, arrival=arrival, handle=handle, wait=None, abandoned=None)
+    log = check_call_log(calls, arrival=arrival, handle=None, wait=None, abandoned=None)
     check_param("level", level, kind=(int, float), low=0, high=1)
     if not 0 < level < 1:
         raise ParameterError(f"parameter 'level' must lie strictly between 0 and 1, got {level!r}.")
@@ -120,9 +120,9 @@ def forecast_arrivals(calls: pd.DataFrame, *, interval_minutes: float = 30,
     hi = pd.Timestamp(end) if end is not None else arr.max().normalize() + pd.Timedelta(days=1)
     span_weeks = int((hi - arr.min().normalize()) // pd.Timedelta(weeks=1))
     if weeks is None:
-        weeks = span_weeks
+        weeks = max(span_weeks, 1)
     check_param("weeks", weeks, kind=int, low=1)
-    if weeks > span_weeks or span_weeks < 1:
+    if weeks > span_weeks:
         raise DataError(f"calls['{arrival}']: the log covers {span_weeks} whole week(s) before "
                         f"{hi}, fewer than weeks={weeks}.\nHow to fix: pass a log of at least one "
                         "whole week, or a smaller weeks=.")
