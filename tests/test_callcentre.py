@@ -21,12 +21,15 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import special
 
 from crm_lab import callcentre as cc
+from crm_lab import plots
 from crm_lab.validate import DataError, ParameterError
 
 # ============================================================================ Erlang B / C
@@ -425,3 +428,65 @@ def test_bad_staffing_and_requirement():
                            shifts=cc.shift_patterns(idx, (4,), earliest="12:00"))
     with pytest.raises(DataError, match="whole week"):
         cc.forecast_arrivals(_log())
+
+
+def test_simulator_matches_simpy_call_by_call():
+    # the same arrivals, handle times and patience through an independent event-driven model
+    # (simpy 4: a FIFO Resource of n agents; a caller leaves when her patience timer fires
+    # first): every wait and every abandonment agree
+    simpy = pytest.importorskip("simpy")
+    from crm_lab.callcentre.simulation import _serve
+
+    rng = np.random.default_rng(7)
+    n_calls, n = 3000, 5
+    t = np.cumsum(rng.exponential(20.0, n_calls))
+    handle = rng.lognormal(np.log(90), 0.8, n_calls)
+    patience = np.where(rng.random(n_calls) < 0.2, np.inf, rng.exponential(60.0, n_calls))
+    length = 1800.0
+    staff = np.full(int(t[-1] // length) + 1, n)
+    wait, agent, _ = _serve(t, handle, patience, staff, length)
+
+    env = simpy.Environment()
+    agents = simpy.Resource(env, capacity=n)
+    sp_wait, sp_ab = np.empty(n_calls), np.zeros(n_calls, bool)
+
+    def caller(i):
+        req = agents.request()
+        timer = env.timeout(patience[i]) if np.isfinite(patience[i]) else env.event()
+        got = yield req | timer
+        sp_wait[i] = env.now - t[i]
+        if req not in got:
+            req.cancel()
+            sp_ab[i] = True
+            return
+        yield env.timeout(handle[i])
+        agents.release(req)
+
+    def source():
+        for i in range(n_calls):
+            yield env.timeout(t[i] - env.now)
+            env.process(caller(i))
+
+    env.process(source())
+    env.run()
+    np.testing.assert_array_equal(agent < 0, sp_ab)
+    np.testing.assert_allclose(wait, sp_wait, atol=1e-6)
+
+
+# ============================================================================ plots
+
+
+def test_service_level_table_and_plots_return_axes(history):
+    tab = cc.service_level_table(100, 180, range(10, 18), patience=120)
+    assert tab.index.tolist() == list(range(10, 18))
+    assert tab.loc[14, "sl_erlang_c"] == pytest.approx(0.888, abs=5e-4)
+    assert (tab["sl_erlang_a"] > tab["sl_erlang_c"]).all()  # abandoners shorten the queue
+    week, sim = history
+    fc = cc.forecast_arrivals(sim.calls)
+    roster = cc.schedule_shifts(cc.staffing_plan(fc, 240).loc["2024-01-29"])
+    sim2 = cc.simulate_calls([100.0] * 8, 12, aht=180, patience=200, seed=6)
+    axes = [plots.service_level_plot(tab), plots.forecast_plot(fc, cc.arrival_counts(sim.calls)),
+            plots.roster_plot(roster),
+            plots.observed_predicted_plot(cc.observed_vs_predicted(sim2.calls, sim2.staffing))]
+    assert all(isinstance(ax, matplotlib.axes.Axes) for ax in axes)
+    plt.close("all")

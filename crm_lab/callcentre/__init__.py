@@ -60,6 +60,7 @@ from crm_lab.callcentre.erlang import (
     erlang_c_metrics,
     offered_load,
     required_agents,
+    service_level_table,
 )
 from crm_lab.callcentre.observed import (
     CallProcess,
@@ -81,7 +82,7 @@ from crm_lab.callcentre.simulation import SimulatedCalls, lognormal_params, simu
 __all__ = [
     "check_call_log", "check_staffing", "interval_index",
     "erlang_b", "erlang_c", "offered_load", "QueueMetrics", "erlang_c_metrics",
-    "erlang_a_metrics", "required_agents",
+    "erlang_a_metrics", "required_agents", "service_level_table",
     "SimulatedCalls", "simulate_calls", "lognormal_params",
     "arrival_counts", "forecast_arrivals", "staffing_plan", "shift_patterns", "Roster",
     "schedule_shifts",

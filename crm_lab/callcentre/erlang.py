@@ -52,6 +52,7 @@ __all__ = [
     "erlang_c_metrics",
     "erlang_a_metrics",
     "required_agents",
+    "service_level_table",
 ]
 
 _NUM = (int, float)
@@ -458,3 +459,51 @@ def required_agents(calls: float, aht: float, *, target: float = 0.8, threshold:
                       "service_level": m.service_level, "p_wait": m.p_wait, "asa": m.asa,
                       "occupancy": m.occupancy if n > 0 else 0.0, "p_abandon": m.p_abandon},
                      name="required", dtype=object)
+
+
+def service_level_table(calls: float, aht: float, agents, *, threshold: float = 20,
+                        patience: float | None = None,
+                        interval_minutes: float = 30) -> pd.DataFrame:
+    """Erlang C (and Erlang A, given ``patience``) for a range of agent numbers.
+
+    Parameters
+    ----------
+    calls, aht, threshold, interval_minutes
+        As in :func:`erlang_c_metrics`.
+    agents : iterable of int
+        The numbers of agents to tabulate.
+    patience : float, optional
+        Mean patience in seconds; adds Erlang A columns ``sl_erlang_a``, ``asa_erlang_a``,
+        ``abandon_erlang_a``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``agents``: ``sl_erlang_c``, ``p_wait_erlang_c``, ``asa_erlang_c``,
+        ``occupancy`` [, Erlang A columns].
+
+    Examples
+    --------
+    >>> service_level_table(100, 180, range(12, 16))["sl_erlang_c"].round(3).tolist()
+    [0.64, 0.796, 0.888, 0.941]
+    """
+    ns = [_check_agents(int(n)) if isinstance(n, np.integer) else _check_agents(n)
+          for n in agents]
+    if not ns:
+        raise ParameterError("parameter 'agents' is empty; give the numbers of agents to "
+                             "tabulate, e.g. range(10, 20).")
+    rows = []
+    for n in ns:
+        c = erlang_c_metrics(calls, aht, n, threshold=threshold,
+                             interval_minutes=interval_minutes)
+        row = {"sl_erlang_c": c.service_level, "p_wait_erlang_c": c.p_wait,
+               "asa_erlang_c": c.asa, "occupancy": c.occupancy}
+        if patience is not None:
+            a = erlang_a_metrics(calls, aht, n, patience, threshold=threshold,
+                                 interval_minutes=interval_minutes)
+            row.update(sl_erlang_a=a.service_level, asa_erlang_a=a.asa,
+                       abandon_erlang_a=a.p_abandon, occupancy_erlang_a=a.occupancy)
+        rows.append(row)
+    out = pd.DataFrame(rows, index=pd.Index(ns, name="agents"))
+    out.attrs.update({"calls": calls, "aht": aht, "threshold": threshold, "patience": patience})
+    return out
