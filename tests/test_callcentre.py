@@ -4,13 +4,11 @@ observed against predicted, and the call-log checks.
 Known answers:
 
 * 100 calls per 30 minutes, AHT 180 s, 80 % in 20 s: 14 agents, P(wait) 0.1741, SL 88.8 %,
-  ASA 7.8 s, occupancy 71.4 %, 20 agents to schedule with 30 % shrinkage. This is the worked
-  example of Call Centre Helper's "Erlang C formula - made simple" and of issue 19.
+  ASA 7.8 s, occupancy 71.4 %, 20 agents to schedule with 30 % shrinkage (issue 19; the
+  figures of Call Centre Helper's widely copied Erlang C worked example).
 * 250 calls per hour, AHT 330 s, 80 % in 30 s: 28 agents (SL 85.7 %; 27 give 78.2 %), issue 19.
-* The Erlang B table (e.g. Cooper, *Introduction to Queueing Theory*, 2nd ed. 1981, table
-  of offered load at a given grade of service; reproduced in every traffic-engineering
-  text): 1 % blocking is reached at 4.461 Erlangs with 10 circuits, 12.031 with 20, 37.901
-  with 50 and 84.064 with 100.
+* Standard Erlang B tables (offered load at 1 % blocking, to 3 decimals): 4.461 Erlangs for
+  10 circuits, 12.031 for 20, 37.901 for 50, 84.064 for 100.
 * Erlang C against Erlang's original formula with factorials, in exact rational arithmetic.
 * Erlang A against the incomplete-gamma closed form of Mandelbaum & Zeltyn (2007), against
   Erlang C as patience grows, and against the discrete-event simulator at three loads.
@@ -58,7 +56,7 @@ def test_second_example_250_calls_per_hour():
 
 @pytest.mark.parametrize("n, load", [(10, 4.461), (20, 12.031), (50, 37.901), (100, 84.064)])
 def test_erlang_b_matches_published_table(n, load):
-    # Erlang B table (Cooper 1981): offered load giving 1 % blocking; table rounds load to 3 dp
+    # standard Erlang B table: offered load giving 1 % blocking; the table rounds it to 3 dp
     assert cc.erlang_b(n, load) == pytest.approx(0.01, abs=2e-5)
 
 
@@ -96,6 +94,11 @@ def test_max_occupancy_and_unstable_queue():
     assert r["agents"] == 16 and r["occupancy"] <= 0.65  # 10 / 16 = 62.5 %
     m = cc.erlang_c_metrics(100, 180, 10)  # agents == load: the queue never empties
     assert m.p_wait == 1.0 and m.service_level == 0.0 and math.isinf(m.asa)
+    # Erlang A staffing with an abandonment cap: at most 2 % hang up
+    ra = cc.required_agents(100, 180, patience=120, target=0.8, max_abandon=0.02)
+    assert ra["p_abandon"] <= 0.02
+    assert cc.erlang_a_metrics(100, 180, int(ra["agents"]) - 1, 120).p_abandon > 0.02
+    assert cc.erlang_a_metrics(100, 180, 2000, 120).p_wait == 0.0  # Erlang B underflows to 0
     zero = cc.required_agents(0, 180)
     assert zero["agents"] == 0 and zero["scheduled"] == 0
 

@@ -29,8 +29,8 @@ customers. *Manufacturing & Service Operations Management* 4(3), 208-227.
 Mandelbaum, A. & Zeltyn, S. (2007). Service engineering in action: the Palm/Erlang-A queue,
 with applications to call centers. In *Advances in Services Innovations*, Springer, 17-45.
 
-Koole, G. (2013). *Call Center Optimization*. MG books (chapter 5: Erlang C and its
-approximations; the 250-calls example of the known-answer tests).
+Koole, G. (2013). *Call Center Optimization*. MG books (Erlang C, Erlang A and shift
+scheduling for call centres).
 """
 
 from __future__ import annotations
@@ -211,9 +211,8 @@ class QueueMetrics:
                 f"ASA={self.asa:.1f}s{ab}, occupancy={self.occupancy:.1%})")
 
 
-def _c_metrics(calls: float, aht: float, n: int, load: float, b: float, threshold: float,
-               interval_minutes: float) -> QueueMetrics:
-    del interval_minutes
+def _c_metrics(calls: float, aht: float, n: int, load: float, b: float,
+               threshold: float) -> QueueMetrics:
     c = _erlang_c_from_b(n, load, b)
     if n > load:
         sl = 1.0 - c * math.exp(-(n - load) * threshold / aht)
@@ -260,7 +259,7 @@ def erlang_c_metrics(calls: float, aht: float, agents: int, *, threshold: float 
     load = offered_load(calls, aht, interval_minutes)
     n = _check_agents(agents)
     check_param("threshold", threshold, kind=_NUM, low=0)
-    return _c_metrics(calls, aht, n, load, _erlang_b(n, load), threshold, interval_minutes)
+    return _c_metrics(calls, aht, n, load, _erlang_b(n, load), threshold)
 
 
 # ============================================================================ Erlang A
@@ -287,9 +286,9 @@ def _a_metrics(calls: float, aht: float, n: int, load: float, b: float, patience
     if n == 0:
         return QueueMetrics("erlang_a", float(calls), float(aht), 0, load, 1.0, 0.0,
                             float(threshold), math.nan, patience, 1.0, math.nan, patience)
-    if lam == 0:
+    if lam == 0 or b == 0.0:  # no calls, or so many agents that nobody ever waits
         return QueueMetrics("erlang_a", float(calls), float(aht), n, load, 0.0, 1.0,
-                            float(threshold), 0.0, 0.0, 0.0, 0.0, patience)
+                            float(threshold), 0.0, 0.0, 0.0, load / n, patience)
     x, y = n * mu / theta, lam / theta
     log_t = _log_tail_terms(x, y)
     # log of the normaliser 1/B + sum_{j>=1} t_j, relative to the all-busy state
@@ -363,7 +362,7 @@ def erlang_a_metrics(calls: float, aht: float, agents: int, patience: float, *,
         raise ParameterError(f"parameter 'patience' must be > 0 seconds, got {patience!r}.")
     check_param("threshold", threshold, kind=_NUM, low=0)
     if math.isinf(patience):
-        return _c_metrics(calls, aht, n, load, _erlang_b(n, load), threshold, interval_minutes)
+        return _c_metrics(calls, aht, n, load, _erlang_b(n, load), threshold)
     return _a_metrics(calls, aht, n, load, _erlang_b(n, load), float(patience), threshold,
                       interval_minutes)
 
@@ -373,13 +372,14 @@ def erlang_a_metrics(calls: float, aht: float, agents: int, patience: float, *,
 
 def required_agents(calls: float, aht: float, *, target: float = 0.8, threshold: float = 20,
                     max_occupancy: float = 1.0, shrinkage: float = 0.0,
-                    patience: float | None = None, interval_minutes: float = 30,
-                    max_agents: int = 100_000) -> pd.Series:
+                    patience: float | None = None, max_abandon: float = 1.0,
+                    interval_minutes: float = 30, max_agents: int = 100_000) -> pd.Series:
     """The fewest agents that reach a service-level target, and the staff to schedule for them.
 
     Agents are added one at a time from the offered load upward, updating Erlang B by its
-    recursion, until (a) the service level within ``threshold`` seconds reaches ``target`` and
-    (b) occupancy is at most ``max_occupancy``. Shrinkage (breaks, training, absence) then
+    recursion, until (a) the service level within ``threshold`` seconds reaches ``target``,
+    (b) occupancy is at most ``max_occupancy`` and (c), with Erlang A, the share of callers
+    who abandon is at most ``max_abandon``. Shrinkage (breaks, training, absence) then
     turns agents on the phones into agents to schedule: ``ceil(agents / (1 - shrinkage))``.
 
     Parameters
@@ -398,6 +398,8 @@ def required_agents(calls: float, aht: float, *, target: float = 0.8, threshold:
         Share of paid time agents are not available for calls (0 to < 1).
     patience : float, optional
         Mean caller patience in seconds: staff with Erlang A instead of Erlang C.
+    max_abandon : float, default 1.0
+        Highest acceptable share of abandoned calls (Erlang A only; 1 means no limit).
     interval_minutes : float, default 30
         Interval length.
     max_agents : int, default 100000
@@ -417,7 +419,7 @@ def required_agents(calls: float, aht: float, *, target: float = 0.8, threshold:
     """
     load = offered_load(calls, aht, interval_minutes)
     for name, v, hi in (("target", target, 1), ("max_occupancy", max_occupancy, 1),
-                        ("shrinkage", shrinkage, 1)):
+                        ("shrinkage", shrinkage, 1), ("max_abandon", max_abandon, 1)):
         check_param(name, v, kind=_NUM, low=0, high=hi,
                     hint="Give shares between 0 and 1 (80 % is 0.8).")
     if shrinkage >= 1:
@@ -434,7 +436,7 @@ def required_agents(calls: float, aht: float, *, target: float = 0.8, threshold:
 
     def metrics(n: int, b: float) -> QueueMetrics:
         if patience is None or math.isinf(patience):
-            return _c_metrics(calls, aht, n, load, b, threshold, interval_minutes)
+            return _c_metrics(calls, aht, n, load, b, threshold)
         return _a_metrics(calls, aht, n, load, b, float(patience), threshold, interval_minutes)
 
     if calls == 0:
@@ -447,7 +449,8 @@ def required_agents(calls: float, aht: float, *, target: float = 0.8, threshold:
         b = _erlang_b(n, load)
         while True:
             m = metrics(n, b) if n > 0 else None
-            if m is not None and m.service_level >= target and m.occupancy <= max_occupancy + 1e-12:
+            if (m is not None and m.service_level >= target
+                    and m.occupancy <= max_occupancy + 1e-12 and m.p_abandon <= max_abandon):
                 break
             n += 1
             if n > max_agents:
@@ -487,8 +490,7 @@ def service_level_table(calls: float, aht: float, agents, *, threshold: float = 
     >>> service_level_table(100, 180, range(12, 16))["sl_erlang_c"].round(3).tolist()
     [0.64, 0.796, 0.888, 0.941]
     """
-    ns = [_check_agents(int(n)) if isinstance(n, np.integer) else _check_agents(n)
-          for n in agents]
+    ns = [_check_agents(n) for n in agents]
     if not ns:
         raise ParameterError("parameter 'agents' is empty; give the numbers of agents to "
                              "tabulate, e.g. range(10, 20).")

@@ -319,7 +319,7 @@ def observed_vs_predicted(calls: pd.DataFrame, staffing, *, interval_minutes: fl
         n_i = int(n_i)
         load = offered_load(calls_i, float(a_i), interval_minutes)
         b = _erlang_b(n_i, load)
-        c = _c_metrics(calls_i, a_i, n_i, load, b, threshold, interval_minutes)
+        c = _c_metrics(calls_i, a_i, n_i, load, b, threshold)
         row = {"sl_erlang_c": c.service_level, "asa_erlang_c": c.asa}
         if patience is not None and not math.isinf(patience):
             m = _a_metrics(calls_i, a_i, n_i, load, b, patience, threshold, interval_minutes)
@@ -329,6 +329,7 @@ def observed_vs_predicted(calls: pd.DataFrame, staffing, *, interval_minutes: fl
             row.update(sl_erlang_a=c.service_level, asa_erlang_a=c.asa, abandon_erlang_a=0.0)
         rows.append(row)
     pred = pd.DataFrame(rows, index=perf.index)
+    pred.loc[(perf["offered"] == 0).to_numpy()] = np.nan  # nothing to predict without calls
     out = pd.concat([perf[["offered"]].assign(agents=agents),
                      perf[["service_level", "asa", "abandon_rate", "mean_wait", "aht"]], pred],
                     axis=1)
