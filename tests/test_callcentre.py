@@ -269,11 +269,14 @@ def test_staffing_plan_and_roster_cover_every_interval(history):
     plan = cc.staffing_plan(fc, aht=240, target=0.8, threshold=20, shrinkage=0.25)
     assert (plan["service_level"] >= 0.8).all()
     assert (plan.loc[plan["calls"] == 0, "scheduled"] == 0).all()
-    monday = plan.loc["2024-01-29"]
-    roster = cc.schedule_shifts(monday, lengths_hours=(8, 4), step_minutes=30)
+    # the whole week: 8 h and 4 h shifts starting on the half hour, one integer programme
+    roster = cc.schedule_shifts(plan, lengths_hours=(8, 4), step_minutes=30)
     cov = roster.coverage
-    assert (cov["rostered"] >= cov["required"]).all()
-    assert (cov["required"] == monday["scheduled"].to_numpy()).all()
+    assert len(cov) == 336
+    assert (cov["rostered"] >= cov["required"]).all()  # covered in every interval
+    assert (cov["required"] == plan["scheduled"].to_numpy()).all()
+    assert (roster.shifts["start"].dt.normalize() == (roster.shifts["end"] - pd.Timedelta(
+        seconds=1)).dt.normalize()).all()  # no shift runs past midnight
     assert roster.total_cost >= roster.lower_bound - 1e-6
     assert roster.total_cost <= 1.02 * roster.lower_bound + 4  # integer gap small
     assert roster.total_cost == pytest.approx(roster.rostered_hours)  # cost 1 per hour
@@ -414,6 +417,8 @@ def test_functions_without_waits_say_so():
     (lambda: cc.simulate_calls([10.0], [-1]), "'agents' must be finite and >= 0"),
     (lambda: cc.simulate_calls([10.0, 5.0], [3]), "one per interval"),
     (lambda: cc.simulate_calls([10.0], [3], handle="gamma"), "'handle' must be one of"),
+    (lambda: cc.simulate_calls(pd.Series([1.0, 2.0], index=pd.to_datetime(
+        ["2024-01-01 09:00", "2024-01-01 11:00"])), 3), "no gaps"),
     (lambda: cc.forecast_arrivals(_log(), level=1.5), "'level' must be <= 1"),
 ])
 def test_bad_parameters(call, match):

@@ -82,7 +82,15 @@ class SimulatedCalls:
 
 def _interval_starts(rates, start, interval_minutes: float, n: int) -> pd.DatetimeIndex:
     if isinstance(rates, pd.Series) and isinstance(rates.index, pd.DatetimeIndex):
-        return pd.DatetimeIndex(rates.index)
+        idx = pd.DatetimeIndex(rates.index)
+        step = pd.Timedelta(minutes=interval_minutes)
+        if n > 1 and not (np.diff(idx.asi8) == step.value).all():
+            raise ParameterError(
+                "parameter 'calls_per_interval': its DatetimeIndex must be consecutive "
+                f"intervals {interval_minutes:g} minutes apart (no gaps). How to fix: reindex "
+                "to the full range, with 0 calls and 0 agents where the centre is closed, or "
+                "pass interval_minutes= matching the index.")
+        return idx
     return pd.date_range(pd.Timestamp(start), periods=n,
                          freq=pd.Timedelta(minutes=interval_minutes))
 
