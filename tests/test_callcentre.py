@@ -168,13 +168,14 @@ def test_erlang_a_against_simulation(n, load_name):
 
 def test_simulator_against_erlang_c_with_patient_callers():
     # stationary: 100 calls per half hour, 14 agents, exponential handle times, nobody hangs
-    # up; 2,000 half hours (about 200,000 calls). Mean wait within 15 % of Erlang C's ASA
-    # (the batch-means standard error of the simulated mean is about 6 %), P(wait) and SL
-    # within one percentage point.
+    # up; 2,000 half hours (about 200,000 calls). Mean wait within 20 % of Erlang C's ASA:
+    # waits are heavy-tailed and autocorrelated, and the batch-means standard error of the
+    # simulated mean was 6-8 % (seeds 3-5), so 20 % is about three of them. P(wait) and SL
+    # within one percentage point (their simulated errors were at most 0.5 point).
     sim = _stationary_sim(14, None, 2000, seed=3)
     m = cc.erlang_c_metrics(100, 180, 14)
     assert sim["p_abandon"] == 0.0
-    assert sim["mean_wait"] == pytest.approx(m.asa, rel=0.15)
+    assert sim["mean_wait"] == pytest.approx(m.asa, rel=0.20)
     assert sim["p_wait"] == pytest.approx(m.p_wait, abs=0.01)
     assert sim["service_level"] == pytest.approx(m.service_level, abs=0.01)
 
