@@ -49,6 +49,21 @@ QueueMetrics(erlang_c, agents=14, load=10.00, P(wait)=0.1741, SL(20s)=88.8%, ASA
 occupancy=71.4%)
 >>> int(cc.required_agents(100, 180, target=0.8, threshold=20)["agents"])
 14
+
+From two weeks of calls to next week's roster and back to what callers experienced:
+
+>>> import numpy as np
+>>> day = np.r_[np.zeros(16), np.full(24, 60.0), np.zeros(8)]  # open 08:00-20:00
+>>> history = cc.simulate_calls(np.tile(day, 14), agents=12, aht=240, patience=180, seed=1)
+>>> fc = cc.forecast_arrivals(history.calls)                    # next week, per half hour
+>>> plan = cc.staffing_plan(fc, aht=240, target=0.8, threshold=20, shrinkage=0.3)
+>>> roster = cc.schedule_shifts(plan, lengths_hours=(8, 4))     # least-cost whole shifts
+>>> bool((roster.coverage["rostered"] >= roster.coverage["required"]).all())
+True
+>>> week = cc.simulate_calls(fc["forecast"], plan["agents"], aht=240, patience=180, seed=2)
+>>> ovp = cc.observed_vs_predicted(week.calls, week.staffing)
+>>> bool(ovp["service_level"].mean() > 0.7)
+True
 """
 
 from crm_lab.callcentre.calllog import check_call_log, check_staffing, interval_index
