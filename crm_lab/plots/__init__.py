@@ -12,6 +12,12 @@ import warnings
 import matplotlib
 import pandas as pd
 
+from crm_lab.plots.callcentre import (
+    forecast_plot,
+    observed_predicted_plot,
+    roster_plot,
+    service_level_plot,
+)
 from crm_lab.plots.clv import calibration_holdout_plot, cohort_retention_plot, matrix_plot
 from crm_lab.plots.customer_data import missing_plot, pareto_plot
 from crm_lab.plots.loyalty import (
@@ -39,6 +45,7 @@ __all__ = [
     "budget_split_plot",
     "calibration_holdout_plot", "matrix_plot", "cohort_retention_plot",
     "pivot_plot", "rules_plot", "transition_plot", "hit_rate_plot",
+    "service_level_plot", "forecast_plot", "roster_plot", "observed_predicted_plot",
 ]
 
 
