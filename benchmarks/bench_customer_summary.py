@@ -58,15 +58,15 @@ def main() -> None:
     warnings.simplefilter("ignore")
     t_bare = best_of(lambda: bare_groupby(tx), args.repeat)
     print(f"best of {args.repeat} (lifetimes best of 2); ratio = their seconds / ours")
-    print(f"{'step':44s} {'seconds':>8s} {'ratio':>7s}")
+    print(f"{'step':48s} {'seconds':>8s} {'ratio':>7s}")
     for freq in ("D", "W"):
         t_ours = best_of(lambda f=freq: customer_summary(tx, freq=f), args.repeat)
-        print(f"{'customer_summary(freq=' + repr(freq) + ')':44s} {t_ours:8.3f} {1:7.2f}")
-        print(f"{'  bare pandas groupby (floor)':44s} {t_bare:8.3f} {t_bare / t_ours:7.2f}")
+        print(f"{'customer_summary(freq=' + repr(freq) + ')':48s} {t_ours:8.3f} {1:7.2f}")
+        print(f"{'  bare pandas groupby (floor)':48s} {t_bare:8.3f} {t_bare / t_ours:7.2f}")
         if summary is not None:
             t_lt = best_of(lambda f=freq: summary(tx, "customer_id", "date", "amount", freq=f),
                            min(2, args.repeat))
-            print(f"{'  lifetimes summary_data_from_transaction_data':44s} {t_lt:8.3f} "
+            print(f"{'  lifetimes summary_data_from_transaction_data':48s} {t_lt:8.3f} "
                   f"{t_lt / t_ours:7.2f}")
             print("  " + agreement(customer_summary(tx, freq=freq),
                                    summary(tx, "customer_id", "date", "amount", freq=freq)))
@@ -76,12 +76,12 @@ def main() -> None:
     cdnow = customer_summary(load_cdnow_sample(), freq="D", freq_multiplier=7,
                              observation_end="1997-09-30")
     t_fit = best_of(lambda: BetaGeo().fit(cdnow), args.repeat)
-    print(f"{'BetaGeo().fit on CDNOW (2,357 customers)':44s} {t_fit:8.3f} {1:7.2f}")
+    print(f"{'BetaGeo().fit on CDNOW (2,357 customers)':48s} {t_fit:8.3f} {1:7.2f}")
     if lt is not None:
         fitter = lt[1]
         t_lt_fit = best_of(lambda: fitter().fit(cdnow["frequency"], cdnow["recency"],
                                                 cdnow["T"]), args.repeat)
-        print(f"{'  lifetimes BetaGeoFitter().fit':44s} {t_lt_fit:8.3f} {t_lt_fit / t_fit:7.2f}")
+        print(f"{'  lifetimes BetaGeoFitter().fit':48s} {t_lt_fit:8.3f} {t_lt_fit / t_fit:7.2f}")
         ours = BetaGeo().fit(cdnow).params_
         theirs = fitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"]).params_
         rel = max(abs(ours[k] / theirs[k] - 1) for k in ("r", "alpha", "a", "b"))
