@@ -715,9 +715,25 @@ def load_transactions(path: str | os.PathLike, *, customer_id: str = "customer_i
     return tx
 
 
+def _separator(path: Path) -> str:
+    """The header line's separator: ``;``, tab or ``|`` when it has one of them and no comma."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+            header = fh.readline()
+    except OSError:
+        return ","
+    if "," in header:
+        return ","
+    return next((s for s in (";", "\t", "|") if s in header), ",")
+
+
 def read_csv_table(path: str | os.PathLike, columns: list[str] | None = None,
                    **read_csv_kwargs: Any) -> pd.DataFrame:
     """Read a CSV with :func:`pandas.read_csv`, turning an empty file into a clear DataError.
+
+    The separator is taken from the header line unless ``sep=`` is given: ``;``, a tab or
+    ``|`` when the header has one of them and no comma (a European export), else ``,``.
 
     Parameters
     ----------
@@ -744,8 +760,11 @@ def read_csv_table(path: str | os.PathLike, columns: list[str] | None = None,
     """
     path = Path(path)
     expect = f"the columns {columns}" if columns else "its columns"
+    kwargs = {**_FLOAT_KW, **read_csv_kwargs}
+    if "sep" not in kwargs and "delimiter" not in kwargs:
+        kwargs["sep"] = _separator(path)
     try:
-        raw = pd.read_csv(path, **{**_FLOAT_KW, **read_csv_kwargs})
+        raw = pd.read_csv(path, **kwargs)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty. How to fix: write a header line with "
                         f"{expect} and one row per record.") from None
@@ -753,14 +772,6 @@ def read_csv_table(path: str | os.PathLike, columns: list[str] | None = None,
         raise DataError(f"{path}: pandas cannot read it as a CSV ({str(err).strip()}). How to "
                         "fix: check the separator (sep=';' or sep='\\t'), the encoding "
                         "(encoding='latin-1') and quoting.") from None
-    if raw.shape[1] == 1 and "sep" not in read_csv_kwargs:
-        head = str(raw.columns[0])
-        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
-            if sep in head:
-                raise DataError(
-                    f"{path}: one column {head!r}: the file seems to separate its columns with "
-                    f"{name}. How to fix: pass sep={sep!r}" + (" (and decimal=',' if amounts "
-                    "look like 12,50)" if sep == ";" else "") + ".")
     if len(raw) == 0:
         raise DataError(f"{path}: the file is empty apart from its header line "
                         f"{list(raw.columns)}. How to fix: check that the export wrote the data.")

@@ -438,6 +438,16 @@ def _to_datetime(df: pd.DataFrame, col: str, table: str, dayfirst: bool | None =
             "drop or repair them explicitly before the call; a purchase needs a date.",
             _show(df, na),
         )
+    far = ((out < pd.Timestamp.min) | (out > pd.Timestamp.max)).to_numpy()
+    if far.any():
+        _fail(
+            table,
+            col,
+            f"{int(far.sum()):,} dates lie outside the years 1677-2262 that pandas can hold "
+            "(a typo such as 2999?).",
+            "repair those rows.",
+            _show(df, far),
+        )
     return out.astype("datetime64[ns]")
 
 
