@@ -313,6 +313,10 @@ def _full_year(y: np.ndarray) -> np.ndarray:
     return np.where(y >= 100, y, np.where(y >= 69, 1900 + y, 2000 + y))
 
 
+def _have(n: int) -> str:
+    return "has" if n == 1 else "have"
+
+
 def _ambiguous_dates(text: pd.Series, first: pd.Series, second: pd.Series, df: pd.DataFrame,
                      table: str, col: str) -> None:
     """Refuse numeric dates whose day/month order was not given, with examples and the fix."""
@@ -324,14 +328,14 @@ def _ambiguous_dates(text: pd.Series, first: pd.Series, second: pd.Series, df: p
     d_first = f"{a} {_MONTHS[b - 1]} {y}" if b <= 12 else "impossible"
     m_first = f"{_MONTHS[a - 1]} {b}, {y}" if a <= 12 else "impossible"
     if n_d and n_m:
-        seen = (f"{n_d:,} have a first number above 12 (only day-first fits them) and {n_m:,} a "
-                "second number above 12 (only month-first fits): the column mixes both orders; "
-                "repair the file first.")
+        seen = (f"{n_d:,} {_have(n_d)} a first number above 12 (only day-first fits) and "
+                f"{n_m:,} a second number above 12 (only month-first fits): the column mixes "
+                "both orders; repair the file first.")
     elif n_d:
-        seen = (f"{n_d:,} have a first number above 12, so the file looks day-first "
+        seen = (f"{n_d:,} {_have(n_d)} a first number above 12, so the file looks day-first "
                 "(dayfirst=True); the validator does not guess.")
     elif n_m:
-        seen = (f"{n_m:,} have a second number above 12, so the file looks month-first "
+        seen = (f"{n_m:,} {_have(n_m)} a second number above 12, so the file looks month-first "
                 "(dayfirst=False); the validator does not guess.")
     else:
         seen = "none has a number above 12, so the file itself cannot tell."
