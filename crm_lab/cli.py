@@ -4,14 +4,23 @@
                (the committed notebooks are never modified).
 ``exercises``  turns each chapter's master exercise notebook into a student version and an
                autograder with otter-grader; ``--seeds`` also writes one student copy per seed.
-``run``        executes one chapter with other parameters (``-p seed 3 -p data my.csv``).
+``run``        executes one chapter with other parameters (``-p seed 3 -p data my.csv``), e.g.
+               ``run notebooks/01_customer_data.ipynb -p data my.csv --columns cust,day,spend
+               --dayfirst``. Unknown parameter names are refused before anything runs; a
+               relative ``data`` path is read from where you run the command; a failing
+               chapter prints the cause and the failing cell (``--verbose``: the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
+import os
+import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,10 +46,30 @@ def execute(notebook: Path, out: Path, parameters: dict | None = None) -> float:
 
     out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    pm.execute_notebook(str(notebook), str(out), parameters=parameters or {},
-                        cwd=str(notebook.parent), kernel_name="python3", progress_bar=False,
-                        log_output=False)
+    with tempfile.TemporaryDirectory(prefix="crm-lab-kernel-") as sockets:
+        pm.execute_notebook(str(notebook), str(out), parameters=parameters or {},
+                            cwd=str(notebook.parent), kernel_name="python3", progress_bar=False,
+                            log_output=False, **_local_kernel(sockets))
     return time.perf_counter() - t0
+
+
+def _local_kernel(folder: str) -> dict:
+    """Run the kernel over local sockets in ``folder`` (IPC) instead of unencrypted TCP.
+
+    ipykernel warns about plain-text TCP on every start; the kernel only talks to this
+    process, so Unix sockets are the right transport. Windows has no IPC transport: TCP.
+    """
+    if os.name == "nt":
+        return {}
+    from jupyter_client.manager import KernelManager
+
+    class LocalKernelManager(KernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = os.path.join(folder, "kernel")
+
+    return {"kernel_manager_class": LocalKernelManager}
 
 
 def to_html(notebook: Path, out: Path) -> None:
@@ -92,6 +121,108 @@ def _parse_param(items: list[list[str]]) -> dict:
     return {k: yaml.safe_load(v) for k, v in items}
 
 
+def chapter_parameters(notebook: Path) -> list[str]:
+    """Names set in the notebook's cell tagged ``parameters``, in order."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next((c for c in nb.cells if c.cell_type == "code"
+                 and "parameters" in c.metadata.get("tags", [])), None)
+    if cell is None:
+        return []
+    names = []
+    for node in ast.parse(cell.source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign) else []
+        names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+    return names
+
+
+class RunError(Exception):
+    """A ``run`` request that cannot start; the message says why and what to do."""
+
+
+def run_parameters(notebook: Path, items: list[list[str]], columns: str | None = None,
+                   dayfirst: bool | None = None, cwd: Path | None = None) -> dict:
+    """The parameters for ``run``, checked against the chapter's before anything executes.
+
+    ``-p NAME VALUE`` values are read as YAML (``3`` a number, ``true`` a bool, ``null``
+    None, ``{a: b}`` a mapping). ``--columns a,b,c`` becomes ``columns``; ``--dayfirst``
+    ``dayfirst=True``. A relative ``data`` path is made absolute from ``cwd`` (default:
+    the current folder), because the chapter itself runs in ``notebooks/``.
+
+    Raises
+    ------
+    RunError
+        An unknown parameter (with the closest name and the chapter's list), ``--columns``
+        with a chapter that takes none, a bad column mapping or a missing data file.
+    """
+    from crm_lab import book
+    from crm_lab.validate import ParameterError
+
+    params = _parse_param(items)
+    if columns is not None:
+        params["columns"] = columns
+    if dayfirst is not None:
+        params["dayfirst"] = dayfirst
+    known = chapter_parameters(notebook)
+    unknown = [k for k in params if k not in known]
+    if unknown:
+        lines = []
+        for k in unknown:
+            close = difflib.get_close_matches(k, known, n=1)
+            flag = {"columns": " (--columns)", "dayfirst": " (--dayfirst)"}.get(k, "")
+            lines.append(f"{notebook.stem} has no parameter {k!r}{flag}"
+                         + (f"; did you mean {close[0]!r}?" if close else "."))
+        raise RunError("\n".join(lines) + f"\nIts parameters: {', '.join(known) or 'none'}.")
+    try:
+        if "columns" in params:
+            params["columns"] = book.column_map(params["columns"]) or None
+        data = params.get("data")
+        if isinstance(data, str) and data not in book.BUILTIN_DATA:
+            path = Path(data).expanduser()
+            params["data"] = str(path if path.is_absolute() else (cwd or Path.cwd()) / path)
+        if "data" in params:
+            book.check_parameters(data=params["data"])
+    except ParameterError as err:
+        raise RunError(str(err)) from None
+    return params
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def report_failure(err, notebook: Path, out: Path, verbose: bool = False) -> str:
+    """What ``run`` prints when a cell fails: the cause, the failing cell, where the output is."""
+    source = (err.source or "").strip().splitlines()
+    shown = "\n".join("    " + line for line in source[:8])
+    more = f"\n    ... ({len(source) - 8} more lines)" if len(source) > 8 else ""
+    text = (f"{notebook.name} stopped at cell {err.exec_count} with {err.ename}:\n"
+            f"{err.evalue}\n\nThe failing cell:\n{shown}{more}\n\n"
+            f"Executed up to the error: {out}")
+    if verbose:
+        text += "\n\nTraceback:\n" + _ANSI.sub("", "\n".join(err.traceback))
+    else:
+        text += "\n(run again with --verbose for the traceback)"
+    return text
+
+
+def run_chapter(notebook: Path, params: dict, out: Path | None = None,
+                verbose: bool = False) -> int:
+    """Execute one chapter with ``params`` (checked by :func:`run_parameters`); 0 if it ran."""
+    from papermill.exceptions import PapermillExecutionError
+
+    out = (out or ROOT / "_build" / "runs" / notebook.name).resolve()
+    try:
+        seconds = execute(notebook.resolve(), out, params)
+    except PapermillExecutionError as err:
+        print(report_failure(err, notebook, out, verbose), file=sys.stderr)
+        return 1
+    to_html(out, out.with_suffix(".html"))
+    print(f"{notebook.name}: {seconds:.1f} s -> {out.with_suffix('.html')}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crm_lab.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -103,8 +234,15 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--seeds", type=int, nargs="*", help="write one student copy per seed")
     r = sub.add_parser("run", help="execute one chapter with other parameters")
     r.add_argument("notebook", type=Path)
-    r.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    r.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="a parameter of the chapter, e.g. -p seed 3 -p data my.csv")
+    r.add_argument("--columns", metavar="ID,DATE,AMOUNT",
+                   help="your CSV's names for customer_id, date and amount, e.g. "
+                        "cust,order_date,revenue (same as -p columns '{customer_id: cust, ...}')")
+    r.add_argument("--dayfirst", action="store_true", default=None,
+                   help="your CSV writes dates day first (31/01/2024)")
     r.add_argument("--out", type=Path, default=None)
+    r.add_argument("--verbose", action="store_true", help="print the traceback of a failure")
     args = parser.parse_args(argv)
 
     if args.command == "book":
@@ -112,10 +250,17 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "exercises":
         build_exercises(args.out.resolve(), args.seeds)
     else:
-        out = args.out or ROOT / "_build" / "runs" / args.notebook.name
-        seconds = execute(args.notebook.resolve(), out.resolve(), _parse_param(args.p))
-        to_html(out, out.with_suffix(".html"))
-        print(f"{args.notebook.name}: {seconds:.1f} s -> {out.with_suffix('.html')}")
+        if not args.notebook.is_file():
+            names = ", ".join(p.name for p in chapter_notebooks())
+            print(f"{args.notebook} is not a notebook file. The chapters: {names}.",
+                  file=sys.stderr)
+            return 2
+        try:
+            params = run_parameters(args.notebook, args.p, args.columns, args.dayfirst)
+        except RunError as err:
+            print(err, file=sys.stderr)
+            return 2
+        return run_chapter(args.notebook, params, args.out, args.verbose)
     return 0
 
 

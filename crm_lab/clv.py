@@ -536,6 +536,28 @@ def _hessian_from_gradient(g, x: np.ndarray, step: float = 1e-5) -> np.ndarray:
     return (H + H.T) / 2
 
 
+#: A fit is reported as degenerate when a standard error exceeds this many times its
+#: estimate (a 95 % interval then spans more than ten orders of magnitude) ...
+DEGENERATE_SE_RATIO = 3.0
+#: ... or when an estimate runs off towards 0 or infinity (|log| above this).
+DEGENERATE_LOG_PARAM = 15.0
+
+
+def _warn_if_degenerate(name: str, params: pd.Series, se: pd.Series, n: int) -> None:
+    """Warn when the data do not pin the parameters down (e.g. Gamma-Gamma on 100 customers
+    can give p = 1.2e6 with a standard error of 1.0e7)."""
+    ratio = se / params
+    wild = (ratio > DEGENERATE_SE_RATIO) | (np.abs(np.log(params)) > DEGENERATE_LOG_PARAM)
+    if not wild.any():
+        return
+    shown = "; ".join(f"{k} = {params[k]:.3g} (standard error {se[k]:.3g}, {ratio[k]:.3g} times "
+                      "the estimate)" for k in params.index[wild])
+    warnings.warn(f"{name}: degenerate fit on {n:,} customers: {shown}. The data do not pin "
+                  "these parameters down, so predictions from this fit are unreliable. Fit on "
+                  "more customers (or a longer calibration period), or add a small penalizer "
+                  "(e.g. penalizer=0.001).", RuntimeWarning, stacklevel=3)
+
+
 class _Model:
     """Maximum likelihood in log-parameters, standard errors from the Hessian.
 
@@ -669,6 +691,8 @@ class _Model:
                                             columns=self.params_.index)
         self.std_errors_ = pd.Series(params * np.sqrt(np.diag(cov_log)), index=self.params_.index,
                                      name="std_err")
+        if ok:
+            _warn_if_degenerate(name, self.params_, self.std_errors_, n)
         if not self.converged_:
             warnings.warn(f"{name}: the optimiser did not converge (largest gradient "
                           f"{max_grad:.2g}); try other initial_params.",

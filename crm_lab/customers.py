@@ -309,7 +309,9 @@ def inject_quality_problems(data, *, seed: int = 0, rate: float = 0.01
     ----------
     data : BookData, Company or dict with ``customers`` and ``transactions``
     seed : int
-    rate : float in (0, 0.2]
+    rate : float in [0, 0.2]
+        Share of rows given each problem; ``0`` plants none (the tables come back
+        unchanged and ``planted`` is empty).
 
     Returns
     -------
@@ -331,12 +333,16 @@ def inject_quality_problems(data, *, seed: int = 0, rate: float = 0.01
     7
     """
     check_param("seed", seed, kind=int, low=0)
-    check_param("rate", rate, kind=float, low=1e-6, high=0.2)
+    check_param("rate", rate, kind=(int, float), low=0, high=0.2,
+                hint="Use a share of rows such as 0.01; 0 plants no problems.")
     tables = {k: v.copy() for k, v in _tables_of(data).items()}
     for t in ("customers", "transactions"):
         if t not in tables:
             raise ValueError(f"inject_quality_problems: needs a {t!r} table; {sorted(tables)} "
                              "given. How to fix: use the simulated company (data='simulated').")
+    cols = ["table", "column", "issue", "n_rows", "description"]
+    if rate == 0:
+        return tables, pd.DataFrame(columns=cols).astype({"n_rows": "int64"})
     rng = np.random.default_rng(seed)
     cust, tx = tables["customers"], tables["transactions"]
     planted = []
@@ -374,5 +380,4 @@ def inject_quality_problems(data, *, seed: int = 0, rate: float = 0.01
         .reset_index(drop=True)
     tables["transactions"] = pd.concat([tx, tx_dup]).sort_index(kind="stable") \
         .reset_index(drop=True)
-    cols = ["table", "column", "issue", "n_rows", "description"]
     return tables, pd.DataFrame(planted, columns=cols)

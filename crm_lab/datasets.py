@@ -21,7 +21,8 @@ Verification is cached per process (keyed on path, size, modification time
 and expected checksum).
 
 Your own transaction log is read by :func:`load_transactions`, which returns
-it through :func:`crm_lab.validate.check_transactions`.
+it through :func:`crm_lab.validate.validate_transactions`; numeric dates such as
+``05/01/2024`` need ``dayfirst=`` (the order is never guessed).
 
 The data folder is found relative to the package (``<repo>/crm_lab`` beside
 ``<repo>/datasets``); set the environment variable ``CRM_LAB_DATA`` to a
@@ -42,13 +43,19 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crm_lab.validate import DataError, ParameterError, check_transactions
+from crm_lab.validate import (
+    DataError,
+    DataWarning,
+    ParameterError,
+    validate_transactions,
+)
 
 __all__ = [
     "DATA_DIR",
@@ -59,6 +66,7 @@ __all__ = [
     "load_telco_churn",
     "load_company",
     "load_transactions",
+    "read_csv_table",
     "verify",
     "read_manifest",
     "file_sha256",
@@ -620,7 +628,8 @@ def load_company(folder: str | os.PathLike | None = None, *,
 
 def load_transactions(path: str | os.PathLike, *, customer_id: str = "customer_id",
                       date: str = "date", amount: str | None = "amount",
-                      **read_csv_kwargs: Any) -> pd.DataFrame:
+                      dayfirst: bool | None = None, date_format: str | None = None,
+                      drop_duplicates: bool = False, **read_csv_kwargs: Any) -> pd.DataFrame:
     """Read your own transaction CSV and check it against the documented schema.
 
     The schema (as in :func:`load_cdnow`): one row per purchase with a
@@ -633,6 +642,16 @@ def load_transactions(path: str | os.PathLike, *, customer_id: str = "customer_i
         The CSV file.
     customer_id, date, amount : str
         Your names for those columns; ``amount=None`` for a log without spend.
+    dayfirst : bool, optional
+        How to read numeric dates such as ``05/01/2024``: ``True`` for day/month/year,
+        ``False`` for month/day/year. Without it such dates are refused with a message
+        that says which order the file's values point to (never guessed). ISO dates
+        (``2024-01-05``) need nothing.
+    date_format : str, optional
+        An exact date format, e.g. ``"%d.%m.%Y"``.
+    drop_duplicates : bool, default False
+        Drop rows that repeat an earlier row exactly. By default they are kept, with a
+        :class:`~crm_lab.validate.DataWarning` giving their count.
     **read_csv_kwargs
         Passed to :func:`pandas.read_csv` (e.g. ``sep=";"``, ``decimal=","``).
 
@@ -640,7 +659,12 @@ def load_transactions(path: str | os.PathLike, *, customer_id: str = "customer_i
     -------
     DataFrame
         ``customer_id``, ``date`` (datetime64[ns]), ``amount`` (float64), then
-        your other columns; the rows in file order, none dropped.
+        your other columns; the rows in file order, none dropped unless asked.
+
+    Warns
+    -----
+    DataWarning
+        Rows that repeat another row exactly (kept), rows dated after today (kept).
 
     Raises
     ------
@@ -648,7 +672,7 @@ def load_transactions(path: str | os.PathLike, *, customer_id: str = "customer_i
         No file at ``path`` (the message names the path and the columns
         expected).
     DataError
-        The file is empty, or a column is missing, a date unreadable, an
+        The file is empty, or a column is missing, a date unreadable or ambiguous, an
         amount non-numeric, missing or negative (the message names the file,
         the column and the fix; see :func:`crm_lab.validate.validate_transactions`).
 
@@ -656,10 +680,10 @@ def load_transactions(path: str | os.PathLike, *, customer_id: str = "customer_i
     --------
     >>> import tempfile, pathlib
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "orders.csv"
-    >>> _ = f.write_text("cust,day,spend\\nA,2024-01-02,10.50\\nB,2024-01-03,4.00\\n")
-    >>> tx = load_transactions(f, customer_id="cust", date="day", amount="spend")
-    >>> list(tx.columns), str(tx["date"].dtype), float(tx["amount"].sum())
-    (['customer_id', 'date', 'amount'], 'datetime64[ns]', 14.5)
+    >>> _ = f.write_text("cust,day,spend\\nA,31/01/2024,10.50\\nB,05/02/2024,4.00\\n")
+    >>> tx = load_transactions(f, customer_id="cust", date="day", amount="spend", dayfirst=True)
+    >>> list(tx.columns), str(tx["date"].dt.date.iloc[1]), float(tx["amount"].sum())
+    (['customer_id', 'date', 'amount'], '2024-02-05', 14.5)
     """
     path = Path(path)
     wanted = [c for c in (customer_id, date, amount) if c]
@@ -669,11 +693,7 @@ def load_transactions(path: str | os.PathLike, *, customer_id: str = "customer_i
             f"{path} {what} (absolute path {path.resolve()}). Expected a CSV file with a header "
             f"line and the columns {wanted} (one row per purchase). How to fix: check the path, "
             "or use crm_lab.datasets.load_cdnow() for the bundled example.")
-    try:
-        raw = pd.read_csv(path, **{**_FLOAT_KW, **read_csv_kwargs})
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty. How to fix: write a header line with the "
-                        f"columns {wanted} and one row per purchase.") from None
+    raw = read_csv_table(path, wanted, **read_csv_kwargs)
     reserved = {"customer_id", "date", "amount"}
     keep = [c for c in raw.columns if c not in wanted]
     clash = [c for c in keep if c in reserved]
@@ -682,8 +702,80 @@ def load_transactions(path: str | os.PathLike, *, customer_id: str = "customer_i
             f"{path}: column(s) {clash} would be overwritten by the renamed "
             f"{customer_id!r}/{date!r}/{amount!r} columns. How to fix: rename or drop them, or "
             f"pass them as customer_id=/date=/amount=.")
-    return check_transactions(raw, customer_id=customer_id, date=date, amount=amount,
-                              keep=keep, table=str(path))
+    tx, report = validate_transactions(
+        raw, customer_id=customer_id, date=date, amount=amount, keep=keep, table=str(path),
+        dayfirst=dayfirst, date_format=date_format, drop_duplicates=drop_duplicates)
+    notes = []
+    if report.n_duplicate_rows:
+        notes.append(next(n for n in report.notes if "repeat an earlier row" in n))
+    if report.n_future_rows:
+        notes.append(next(n for n in report.notes if "after today" in n))
+    if notes:
+        warnings.warn(f"{path.name}: " + "; ".join(notes) + ".", DataWarning, stacklevel=2)
+    return tx
+
+
+def _separator(path: Path) -> str:
+    """The header line's separator: ``;``, tab or ``|`` when it has one of them and no comma."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+            header = fh.readline()
+    except OSError:
+        return ","
+    if "," in header:
+        return ","
+    return next((s for s in (";", "\t", "|") if s in header), ",")
+
+
+def read_csv_table(path: str | os.PathLike, columns: list[str] | None = None,
+                   **read_csv_kwargs: Any) -> pd.DataFrame:
+    """Read a CSV with :func:`pandas.read_csv`, turning an empty file into a clear DataError.
+
+    The separator is taken from the header line unless ``sep=`` is given: ``;``, a tab or
+    ``|`` when the header has one of them and no comma (a European export), else ``,``.
+
+    Parameters
+    ----------
+    path : path
+    columns : list of str, optional
+        The columns expected (named in the messages).
+    **read_csv_kwargs
+        Passed to :func:`pandas.read_csv`.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "empty.csv"
+    >>> _ = f.write_text("")
+    >>> try:
+    ...     read_csv_table(f)
+    ... except ValueError as err:
+    ...     print(type(err).__name__, "the file is empty" in str(err))
+    DataError True
+    """
+    path = Path(path)
+    expect = f"the columns {columns}" if columns else "its columns"
+    kwargs = {**_FLOAT_KW, **read_csv_kwargs}
+    if "sep" not in kwargs and "delimiter" not in kwargs:
+        kwargs["sep"] = _separator(path)
+    try:
+        raw = pd.read_csv(path, **kwargs)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty. How to fix: write a header line with "
+                        f"{expect} and one row per record.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise DataError(f"{path}: pandas cannot read it as a CSV ({str(err).strip()}). How to "
+                        "fix: check the separator (sep=';' or sep='\\t'), the encoding "
+                        "(encoding='latin-1') and quoting.") from None
+    if len(raw) == 0:
+        raise DataError(f"{path}: the file is empty apart from its header line "
+                        f"{list(raw.columns)}. How to fix: check that the export wrote the data.")
+    return raw
 
 
 # ----------------------------------------------------------------------------- build helpers

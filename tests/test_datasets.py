@@ -255,8 +255,9 @@ def test_load_transactions_good(tmp_path):
 def test_load_transactions_own_names_and_kwargs(tmp_path):
     path = _csv(tmp_path, "cust;day;spend\nA;02/01/2024;10,5\n")
     tx = ds.load_transactions(path, customer_id="cust", date="day", amount="spend", sep=";",
-                              decimal=",")
+                              decimal=",", dayfirst=True)  # 02/01/2024 is refused without it
     assert tx.loc[0, "amount"] == 10.5 and tx.loc[0, "customer_id"] == "A"
+    assert tx.loc[0, "date"] == pd.Timestamp("2024-01-02")
 
 
 def test_load_transactions_roundtrip_of_cdnow_csv():
