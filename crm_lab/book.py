@@ -6,6 +6,7 @@ A chapter's ``parameters`` cell sets at least ``seed`` and ``data``. ``data`` is
   default ``seed=0`` and ``n_customers=5000`` the bundled copy in ``datasets/company`` is
   read (checksums verified); any other seed or size is simulated on the spot.
 * ``"cdnow"``: the CDNOW master transaction log (real data, transactions only).
+* ``"telco"``: the IBM Telco churn table (real data, ``churn`` only; chapter 5).
 * a path to the reader's own CSV of transactions in the documented schema
   (``customer_id``, ``date``, ``amount``), read through :func:`crm_lab.datasets.load_transactions`.
 
@@ -27,7 +28,7 @@ __all__ = ["BookData", "check_parameters", "load", "truth_paths", "truth_effects
            "TABLES"]
 
 #: Named data sources a chapter accepts besides a CSV path.
-BUILTIN_DATA = ("simulated", "cdnow")
+BUILTIN_DATA = ("simulated", "cdnow", "telco")
 #: The tables of the simulated company, in the order the book presents them.
 TABLES = ("customers", "transactions", "line_items", "survey", "complaints", "subscriptions",
           "contacts")
@@ -46,6 +47,9 @@ class BookData:
     transactions : DataFrame or None
         The transaction log in the documented schema.
     customers, line_items, survey, complaints, subscriptions, contacts : DataFrame or None
+    churn : DataFrame or None
+        A contractual churn table (one row per customer: id, tenure, churned flag, features;
+        see :func:`crm_lab.churn.check_churn_table`): the Telco data or a reader's CSV.
     truth : crm_lab.simulate.Truth or None
         What the simulator used; ``None`` for real data.
     params : dict
@@ -60,6 +64,7 @@ class BookData:
     complaints: pd.DataFrame | None = None
     subscriptions: pd.DataFrame | None = None
     contacts: pd.DataFrame | None = None
+    churn: pd.DataFrame | None = None
     truth: object | None = None
     params: dict = field(default_factory=dict)
 
@@ -70,7 +75,7 @@ class BookData:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""
-        return {t: getattr(self, t) for t in TABLES if getattr(self, t) is not None}
+        return {t: getattr(self, t) for t in (*TABLES, "churn") if getattr(self, t) is not None}
 
     def summary(self) -> pd.DataFrame:
         """One row per table present: rows, columns and the dates it spans."""
@@ -143,7 +148,8 @@ def load(data="simulated", *, seed: int = DEFAULT_SEED, n_customers: int = DEFAU
     table : str
         Which table a CSV path holds: ``"transactions"`` (default; read and checked by
         :func:`crm_lab.datasets.load_transactions`) or another table name such as
-        ``"survey"`` (read as is; the chapter's functions check the columns they use).
+        ``"survey"`` (read as is; the chapter's functions check the columns they use);
+        ``"churn"`` for a contractual churn table (chapter 5). Ignored for built-in data.
     **read_kwargs
         Column names for a transaction CSV in another naming (``customer_id=``, ``date=``,
         ``amount=``).
@@ -158,7 +164,7 @@ def load(data="simulated", *, seed: int = DEFAULT_SEED, n_customers: int = DEFAU
     (69659, 4)
     """
     check_parameters(seed=seed, data=data, n_customers=n_customers)
-    check_param("table", table, allowed=TABLES)
+    check_param("table", table, allowed=(*TABLES, "churn"))
     from crm_lab import datasets
 
     name = str(data)
@@ -175,6 +181,9 @@ def load(data="simulated", *, seed: int = DEFAULT_SEED, n_customers: int = DEFAU
     if name == "cdnow":
         return BookData(name="cdnow", transactions=datasets.load_cdnow(),
                         params={"source": "CDNOW master log (Fader & Hardie)"})
+    if name == "telco":
+        return BookData(name="telco", churn=datasets.load_telco_churn(),
+                        params={"source": "IBM Telco customer churn (via modeldata wa_churn)"})
     if table != "transactions":
         frame = pd.read_csv(data)
         if len(frame) == 0:

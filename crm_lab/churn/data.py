@@ -169,7 +169,8 @@ def membership_table(
         Adds ``customer_features`` (the latent ``segment`` is never added).
     as_of : date-like, optional
         Memberships started after it are left out; those ending after it count as active,
-        with tenure censored at ``as_of``. Default: the last start or end date.
+        with tenure censored at ``as_of``. Default: the last start or end date in the table
+        (pass the end of the observation window when you know it).
     customer_features : sequence of str
 
     Returns

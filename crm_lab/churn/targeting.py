@@ -22,7 +22,8 @@ from crm_lab.churn.models import ChurnClassifier, _check_xy
 from crm_lab.validate import DataError, check_columns, check_param, check_values
 
 __all__ = ["expected_offer_profit", "profit_curve", "campaign_features", "UpliftModel",
-           "qini_curve", "true_uplift_curve", "cross_predict_uplift", "compare_targeting", "UPLIFT_METHODS"]
+           "qini_curve", "true_uplift_curve", "cross_predict_uplift", "compare_targeting",
+           "UPLIFT_METHODS"]
 
 UPLIFT_METHODS = ("two_model", "class_transformation")
 

@@ -12,6 +12,20 @@ import warnings
 import matplotlib
 import pandas as pd
 
+from crm_lab.plots.churn import (
+    calibration_plot,
+    gains_plot,
+    hazard_ratio_plot,
+    importance_plot,
+    inactivity_plot,
+    km_plot,
+    lift_plot,
+    odds_ratio_plot,
+    profit_curve_plot,
+    qini_plot,
+    roc_pr_plot,
+    winback_plot,
+)
 from crm_lab.plots.clv import calibration_holdout_plot, cohort_retention_plot, matrix_plot
 from crm_lab.plots.customer_data import missing_plot, pareto_plot
 from crm_lab.plots.loyalty import (
@@ -37,6 +51,9 @@ __all__ = [
     "satisfaction_loyalty_plot", "loyalty_matrix_plot", "nps_plot", "retention_value_plot",
     "budget_split_plot",
     "calibration_holdout_plot", "matrix_plot", "cohort_retention_plot",
+    "inactivity_plot", "roc_pr_plot", "calibration_plot", "gains_plot", "lift_plot",
+    "profit_curve_plot", "qini_plot", "km_plot", "hazard_ratio_plot", "odds_ratio_plot",
+    "importance_plot", "winback_plot",
 ]
 
 
