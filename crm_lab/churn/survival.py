@@ -135,7 +135,7 @@ class LogRankResult:
         return pd.Series({"chisq": self.chisq, "df": self.df, "p_value": self.p_value})
 
     def __repr__(self) -> str:
-        return f"LogRankResult(chisq={self.chisq:.3f}, df={self.df}, p_value={self.p_value:.3g})"
+        return f"LogRankResult(chisq={self.chisq:.1f}, df={self.df}, p_value={self.p_value:.3g})"
 
 
 def logrank_test(durations, events, groups) -> LogRankResult:
