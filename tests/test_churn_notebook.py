@@ -31,6 +31,11 @@ def test_own_churn_csv_runs(tmp_path):
          columns={"customer_id": "member", "tenure": "months", "churned": "left"})
 
 
+def test_telco_only_runs(tmp_path):
+    """data="telco": the Telco sections run, the company's are skipped."""
+    _run(tmp_path, data="telco", n_folds=3)
+
+
 def test_bad_churn_csv_fails_early(tmp_path):
     csv = tmp_path / "bad.csv"
     csv.write_text("id,months\n1,3\n2,4\n")
