@@ -8,6 +8,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
 __all__ = ["inactivity_plot", "roc_pr_plot", "calibration_plot", "gains_plot", "lift_plot",
            "profit_curve_plot", "qini_plot", "km_plot", "hazard_ratio_plot", "odds_ratio_plot",
@@ -152,6 +153,9 @@ def _forest(table: pd.DataFrame, col: str, ax, title: str, xlabel: str, truth=No
         ax.plot(np.exp(np.asarray(truth, dtype=float)), y, "x", color="C3", ms=8, label="truth")
     ax.axvline(1, ls=":", color="grey")
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y, table.index)
     ax.set(xlabel=xlabel, title=title)
     ax.legend(fontsize="small")
