@@ -6,6 +6,7 @@ A chapter's ``parameters`` cell sets at least ``seed`` and ``data``. ``data`` is
   default ``seed=0`` and ``n_customers=5000`` the bundled copy in ``datasets/company`` is
   read (checksums verified); any other seed or size is simulated on the spot.
 * ``"cdnow"``: the CDNOW master transaction log (real data, transactions only).
+* ``"telco"``: the IBM Telco churn table (real data, ``churn`` only; chapter 5).
 * a path to the reader's own CSV of transactions in the documented schema
   (``customer_id``, ``date``, ``amount``), read through :func:`crm_lab.datasets.load_transactions`.
   Other column names are mapped with ``columns={"customer_id": "cust", "date": "order_date",
@@ -34,12 +35,12 @@ __all__ = ["BookData", "check_parameters", "load", "column_map", "calibration_we
            "TRANSACTION_COLUMNS"]
 
 #: Named data sources a chapter accepts besides a CSV path.
-BUILTIN_DATA = ("simulated", "cdnow")
+BUILTIN_DATA = ("simulated", "cdnow", "telco")
 #: The tables of the simulated company, in the order the book presents them.
 TABLES = ("customers", "transactions", "line_items", "survey", "complaints", "subscriptions",
           "contacts")
 #: The tables each named source provides (checked against a chapter's ``needs``).
-SOURCE_TABLES = {"simulated": TABLES, "cdnow": ("transactions",)}
+SOURCE_TABLES = {"simulated": TABLES, "cdnow": ("transactions",), "telco": ("churn",)}
 #: The transaction schema's columns, in the order ``columns="cust,day,spend"`` maps them.
 TRANSACTION_COLUMNS = ("customer_id", "date", "amount")
 DEFAULT_SEED = 0
@@ -57,6 +58,9 @@ class BookData:
     transactions : DataFrame or None
         The transaction log in the documented schema.
     customers, line_items, survey, complaints, subscriptions, contacts : DataFrame or None
+    churn : DataFrame or None
+        A contractual churn table (one row per customer: id, tenure, churned flag, features;
+        see :func:`crm_lab.churn.check_churn_table`): the Telco data or a reader's CSV.
     truth : crm_lab.simulate.Truth or None
         What the simulator used; ``None`` for real data.
     params : dict
@@ -71,6 +75,7 @@ class BookData:
     complaints: pd.DataFrame | None = None
     subscriptions: pd.DataFrame | None = None
     contacts: pd.DataFrame | None = None
+    churn: pd.DataFrame | None = None
     truth: object | None = None
     params: dict = field(default_factory=dict)
 
@@ -81,7 +86,7 @@ class BookData:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""
-        return {t: getattr(self, t) for t in TABLES if getattr(self, t) is not None}
+        return {t: getattr(self, t) for t in (*TABLES, "churn") if getattr(self, t) is not None}
 
     def summary(self) -> pd.DataFrame:
         """One row per table present: rows, columns and the dates it spans."""
@@ -223,7 +228,8 @@ def load(data="simulated", *, seed: int = DEFAULT_SEED, n_customers: int = DEFAU
     table : str
         Which table a CSV path holds: ``"transactions"`` (default; read and checked by
         :func:`crm_lab.datasets.load_transactions`) or another table name such as
-        ``"survey"`` (read as is; the chapter's functions check the columns they use).
+        ``"survey"`` (read as is; the chapter's functions check the columns they use), or
+        ``"churn"`` for a contractual churn table (chapter 5). Ignored for built-in data.
     columns : dict or str, optional
         Your CSV's column names, from the book's name to yours (see :func:`column_map`):
         ``{"customer_id": "cust", "date": "order_date", "amount": "revenue"}`` or
@@ -264,10 +270,10 @@ def load(data="simulated", *, seed: int = DEFAULT_SEED, n_customers: int = DEFAU
     data='simulated' or the path of your own survey CSV.
     """
     check_parameters(seed=seed, data=data, n_customers=n_customers)
-    check_param("table", table, allowed=TABLES)
+    check_param("table", table, allowed=(*TABLES, "churn"))
     needs = [needs] if isinstance(needs, str) else list(needs)
     for t in needs:
-        check_param("needs", t, allowed=TABLES)
+        check_param("needs", t, allowed=(*TABLES, "churn"))
     mapping = column_map(columns, table)
     check_param("dayfirst", dayfirst, [None, True, False],
                 hint="True for dates like 31/01/2024, False for 01/31/2024.")
@@ -294,6 +300,9 @@ def load(data="simulated", *, seed: int = DEFAULT_SEED, n_customers: int = DEFAU
     if name == "cdnow":
         return BookData(name="cdnow", transactions=datasets.load_cdnow(),
                         params={"source": "CDNOW master log (Fader & Hardie)"})
+    if name == "telco":
+        return BookData(name="telco", churn=datasets.load_telco_churn(),
+                        params={"source": "IBM Telco customer churn (via modeldata wa_churn)"})
     params = {"path": str(data)} | ({"columns": mapping} if mapping else {})
     if table != "transactions":
         frame = datasets.read_csv_table(data, list(mapping), **read_kwargs)

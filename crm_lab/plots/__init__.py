@@ -18,6 +18,20 @@ from crm_lab.plots.callcentre import (
     roster_plot,
     service_level_plot,
 )
+from crm_lab.plots.churn import (
+    calibration_plot,
+    gains_plot,
+    hazard_ratio_plot,
+    importance_plot,
+    inactivity_plot,
+    km_plot,
+    lift_plot,
+    odds_ratio_plot,
+    profit_curve_plot,
+    qini_plot,
+    roc_pr_plot,
+    winback_plot,
+)
 from crm_lab.plots.clv import calibration_holdout_plot, cohort_retention_plot, matrix_plot
 from crm_lab.plots.customer_data import missing_plot, pareto_plot
 from crm_lab.plots.loyalty import (
@@ -46,6 +60,9 @@ __all__ = [
     "calibration_holdout_plot", "matrix_plot", "cohort_retention_plot",
     "pivot_plot", "rules_plot", "transition_plot", "hit_rate_plot",
     "service_level_plot", "forecast_plot", "roster_plot", "observed_predicted_plot",
+    "inactivity_plot", "roc_pr_plot", "calibration_plot", "gains_plot", "lift_plot",
+    "profit_curve_plot", "qini_plot", "km_plot", "hazard_ratio_plot", "odds_ratio_plot",
+    "importance_plot", "winback_plot",
 ]
 
 
