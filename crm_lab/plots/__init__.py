@@ -20,6 +20,12 @@ from crm_lab.plots.callcentre import (
 )
 from crm_lab.plots.clv import calibration_holdout_plot, cohort_retention_plot, matrix_plot
 from crm_lab.plots.customer_data import missing_plot, pareto_plot
+from crm_lab.plots.lifecycle import (
+    referral_matrix_plot,
+    stage_profile_plot,
+    stage_transition_plot,
+    value_comparison_plot,
+)
 from crm_lab.plots.loyalty import (
     budget_split_plot,
     loyalty_matrix_plot,
@@ -46,6 +52,8 @@ __all__ = [
     "calibration_holdout_plot", "matrix_plot", "cohort_retention_plot",
     "pivot_plot", "rules_plot", "transition_plot", "hit_rate_plot",
     "service_level_plot", "forecast_plot", "roster_plot", "observed_predicted_plot",
+    "stage_profile_plot", "stage_transition_plot", "value_comparison_plot",
+    "referral_matrix_plot",
 ]
 
 
