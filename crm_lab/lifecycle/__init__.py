@@ -1,4 +1,4 @@
-"""Customer lifecycle, Markov-chain value, referral value and word of mouth (chapter 8 topics).
+"""Customer lifecycle, Markov-chain value, referral value and word of mouth.
 
 客户生命周期管理、客户推荐管理与口碑管理. One module per concept:
 

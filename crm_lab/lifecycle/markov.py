@@ -420,9 +420,12 @@ class MarkovChainCLV:
         self.seed = seed
 
     def _value(self, panel, state, names):
-        tr = transition_matrix(panel, state, names, alpha=self.alpha)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)   # empty rows: handled below
+            tr = transition_matrix(panel, state, names, alpha=self.alpha)
         P = tr.probabilities.copy()
         empty = P.isna().any(axis=1)
+        self._empty = list(P.index[empty])
         for s in P.index[empty]:          # no transitions out: treat as staying put
             P.loc[s] = 0.0
             P.loc[s, s] = 1.0
@@ -445,10 +448,11 @@ class MarkovChainCLV:
             raise ParameterError(f"parameter 'absorbing' ({self.absorbing!r}) is not a state; "
                                  f"states are {names}.")
         self.state_ = state
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            self.transitions_, self.P_, self.rewards_, self.values_ = self._value(
-                panel, state, names)
+        self.transitions_, self.P_, self.rewards_, self.values_ = self._value(panel, state, names)
+        if self._empty:
+            warnings.warn(f"no transitions out of state(s) {self._empty} in the panel; they are "
+                          "treated as absorbing (the customer stays there).", UserWarning,
+                          stacklevel=2)
         self.values_.index = pd.Index(names, name=state)
         boot = np.full((self.n_boot, len(names)), np.nan)
         if self.n_boot:
@@ -461,9 +465,7 @@ class MarkovChainCLV:
                 sample = panel.iloc[rows].copy()
                 sample["customer_id"] = np.repeat(np.arange(len(pick)),
                                                   [len(groups[keys[i]]) for i in pick])
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)
-                    boot[b] = self._value(sample, state, names)[3].to_numpy()
+                boot[b] = self._value(sample, state, names)[3].to_numpy()
         q = (np.nanquantile(boot, [self.alpha / 2, 1 - self.alpha / 2], axis=0)
              if self.n_boot else np.full((2, len(names)), np.nan))
         self.values_ci_ = pd.DataFrame({"lower": q[0], "upper": q[1]}, index=self.values_.index)

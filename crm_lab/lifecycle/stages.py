@@ -60,9 +60,6 @@ def _panel(transactions: pd.DataFrame, freq: str, as_of, customer_id: str, date:
     end = (pd.Timestamp(frame["date"].max()) if as_of is None
            else as_timestamp("as_of", as_of))
     frame = exclude_after(frame, end, "as_of", stacklevel=4)
-    if len(frame) == 0:
-        raise ParameterError(f"parameter 'as_of' ({end.date()}) is before every transaction; "
-                             "choose a date inside the log.")
     codes, ids = pd.factorize(frame["customer_id"], sort=True)
     per = period_numbers(frame["date"].to_numpy(), freq)
     p_end = int(period_numbers(np.array([end.to_datetime64()]), freq)[0])

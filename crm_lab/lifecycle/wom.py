@@ -43,6 +43,7 @@ from crm_lab.lifecycle.referral import check_referrals
 from crm_lab.loyalty import net_promoter_score
 from crm_lab.summary import ExclusionWarning, as_timestamp
 from crm_lab.validate import (
+    DataError,
     ParameterError,
     _check_ids,
     _to_datetime,
@@ -303,6 +304,15 @@ def nps_growth(
                              f"({start.date()} to {end.date()}).")
     span = min(cut - start, end - cut)
     key = cust.set_index("customer_id")[groups]
+    for col in groups:
+        if key[col].isna().any():
+            raise DataError(f"customers[{col!r}]: {int(key[col].isna().sum()):,} customers have "
+                            "no group.\nHow to fix: fill them (e.g. 'unknown') or drop them "
+                            "explicitly before the call.")
+    stray = ~survey[customer_id].isin(key.index)
+    if stray.any():
+        raise DataError(f"survey[{customer_id!r}]: {int(stray.sum()):,} respondents are not in "
+                        "customers; pass the full customer table.")
     unknown = ~tx["customer_id"].isin(key.index)
     if unknown.any():
         raise ParameterError(f"transactions: {int(unknown.sum()):,} rows belong to customers "
