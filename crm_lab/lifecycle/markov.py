@@ -419,60 +419,95 @@ class MarkovChainCLV:
         self.alpha = alpha
         self.seed = seed
 
-    def _value(self, panel, state, names):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)   # empty rows: handled below
-            tr = transition_matrix(panel, state, names, alpha=self.alpha)
-        P = tr.probabilities.copy()
-        empty = P.isna().any(axis=1)
-        self._empty = list(P.index[empty])
-        for s in P.index[empty]:          # no transitions out: treat as staying put
-            P.loc[s] = 0.0
-            P.loc[s, s] = 1.0
+    def _cost(self, names) -> np.ndarray:
+        if isinstance(self.cost, dict):
+            c = pd.Series(self.cost, dtype=float).reindex(names)
+            if c.isna().any():
+                raise ParameterError(f"parameter 'cost' has no value for state(s) "
+                                     f"{list(c.index[c.isna()])}; give every state a cost.")
+            return c.to_numpy()
+        check_param("cost", self.cost, kind=(int, float))
+        return np.full(len(names), float(self.cost))
+
+    def _chain(self, trans: np.ndarray, spend: np.ndarray, visits: np.ndarray,
+               names: list, cost: np.ndarray):
+        """P, R and V from pooled transition counts, spend and visits per state."""
+        k = len(names)
+        counts = trans.reshape(k, k)
+        n = counts.sum(axis=1)
+        P = np.divide(counts, n[:, None], out=np.zeros((k, k)), where=n[:, None] > 0)
+        empty = n == 0
+        P[empty, :] = 0.0
+        P[empty, np.flatnonzero(empty)] = 1.0      # no transitions out: stay put
         if self.absorbing is not None:
-            P.loc[self.absorbing] = 0.0
-            P.loc[self.absorbing, self.absorbing] = 1.0
-        R = state_rewards(panel, state, margin=self.margin, cost=self.cost, states=names)
-        V = markov_value(P, R.to_numpy(), self.discount_rate, self.horizon,
-                         include_current=self.include_current)
-        return tr, P, R, V
+            a = names.index(self.absorbing)
+            P[a, :] = 0.0
+            P[a, a] = 1.0
+        mean = np.divide(spend, visits, out=np.zeros(k), where=visits > 0)
+        R = self.margin * mean - cost
+        V = markov_value(P, R, self.discount_rate, self.horizon,
+                         include_current=self.include_current).to_numpy()
+        return P, R, V, [names[i] for i in np.flatnonzero(empty)]
 
     def fit(self, panel: pd.DataFrame, state: str = "state") -> MarkovChainCLV:
-        """Estimate the chain and the value of each state from ``panel``."""
+        """Estimate the chain and the value of each state from ``panel``.
+
+        The bootstrap resamples customers with replacement: each customer's
+        transition counts, spend and visits per state are her sufficient
+        statistics, so a resample is a weighted sum of them.
+        """
         check_param("discount_rate", self.discount_rate, kind=(int, float), low=0)
+        check_param("margin", self.margin, kind=(int, float))
         check_param("n_boot", self.n_boot, kind=int, low=0)
+        check_param("seed", self.seed, kind=int, low=0)
         check_columns(panel, ["customer_id", "period", state, "spend"], "panel",
                       hint="Build it with recency_states or lifecycle_stages.")
         names = _state_list(panel, state, None)
         if self.absorbing is not None and self.absorbing not in names:
             raise ParameterError(f"parameter 'absorbing' ({self.absorbing!r}) is not a state; "
                                  f"states are {names}.")
-        self.state_ = state
-        self.transitions_, self.P_, self.rewards_, self.values_ = self._value(panel, state, names)
-        if self._empty:
-            warnings.warn(f"no transitions out of state(s) {self._empty} in the panel; they are "
+        cost = self._cost(names)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)   # empty rows: warned below
+            self.transitions_ = transition_matrix(panel, state, names, alpha=self.alpha)
+        # per-customer sufficient statistics
+        k = len(names)
+        pos = {v: i for i, v in enumerate(names)}
+        p = panel.sort_values(["customer_id", "period"], kind="stable")
+        cust, ids = pd.factorize(p["customer_id"])
+        code = np.array([pos[v] for v in p[state].to_numpy()], dtype=np.int64)
+        nc = len(ids)
+        same = cust[1:] == cust[:-1]
+        key = cust[:-1][same] * (k * k) + code[:-1][same] * k + code[1:][same]
+        trans = np.bincount(key, minlength=nc * k * k).reshape(nc, k * k).astype(float)
+        sk = cust * k + code
+        spend = np.bincount(sk, weights=p["spend"].to_numpy(dtype=float),
+                            minlength=nc * k).reshape(nc, k)
+        visits = np.bincount(sk, minlength=nc * k).reshape(nc, k).astype(float)
+        P, R, V, empty = self._chain(trans.sum(0), spend.sum(0), visits.sum(0), names, cost)
+        if empty:
+            warnings.warn(f"no transitions out of state(s) {empty} in the panel; they are "
                           "treated as absorbing (the customer stays there).", UserWarning,
                           stacklevel=2)
-        self.values_.index = pd.Index(names, name=state)
-        boot = np.full((self.n_boot, len(names)), np.nan)
+        idx = pd.Index(names, name=state)
+        self.state_ = state
+        self.P_ = pd.DataFrame(P, index=pd.Index(names, name="from"),
+                               columns=pd.Index(names, name="to"))
+        self.rewards_ = pd.Series(R, index=idx, name="reward")
+        self.values_ = pd.Series(V, index=idx, name="value")
+        boot = np.full((self.n_boot, k), np.nan)
         if self.n_boot:
             rng = np.random.default_rng(self.seed)
-            groups = panel.groupby("customer_id").indices
-            keys = np.array(list(groups))
             for b in range(self.n_boot):
-                pick = rng.choice(len(keys), len(keys), replace=True)
-                rows = np.concatenate([groups[keys[i]] for i in pick])
-                sample = panel.iloc[rows].copy()
-                sample["customer_id"] = np.repeat(np.arange(len(pick)),
-                                                  [len(groups[keys[i]]) for i in pick])
-                boot[b] = self._value(sample, state, names)[3].to_numpy()
-        q = (np.nanquantile(boot, [self.alpha / 2, 1 - self.alpha / 2], axis=0)
-             if self.n_boot else np.full((2, len(names)), np.nan))
-        self.values_ci_ = pd.DataFrame({"lower": q[0], "upper": q[1]}, index=self.values_.index)
+                w = np.bincount(rng.integers(0, nc, nc), minlength=nc).astype(float)
+                boot[b] = self._chain(w @ trans, w @ spend, w @ visits, names, cost)[2]
+        q = (np.quantile(boot, [self.alpha / 2, 1 - self.alpha / 2], axis=0)
+             if self.n_boot else np.full((2, k), np.nan))
+        self.values_ci_ = pd.DataFrame({"lower": q[0], "upper": q[1]}, index=idx)
         self.steady_state_ = steady_state(self.P_)
         target = self.absorbing if self.absorbing is not None else names[-1]
         self.time_to_absorption_ = first_passage_time(self.P_, target)
-        self.n_customers_ = int(panel["customer_id"].nunique())
+        self.n_customers_ = int(nc)
         return self
 
     def customer_values(self, panel: pd.DataFrame) -> pd.Series:
