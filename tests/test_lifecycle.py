@@ -90,6 +90,7 @@ def test_stage_profiles_add_up_and_carry_the_strategy(company):
     assert prof["stage_zh"].tolist() == ["考察期", "形成期", "稳定期", "退化期", "流失"]
     snap = lc.stage_profiles(st, period="last")
     assert snap["customers"].sum() == st["customer_id"].nunique()
+    pd.testing.assert_frame_equal(lc.stage_profiles(st, period="2025-12"), snap)
     assert set(lc.STAGE_STRATEGIES.columns) == {"stage_zh", "goal", "strategy", "strategy_zh"}
 
 

@@ -326,7 +326,15 @@ def stage_profiles(panel: pd.DataFrame, period=None) -> pd.DataFrame:
                   "panel", hint="Build it with crm_lab.lifecycle.lifecycle_stages.")
     p = panel
     if period is not None:
-        label = p["period"].max() if isinstance(period, str) and period == "last" else period
+        if isinstance(period, str) and period == "last":
+            label = p["period"].max()
+        elif isinstance(period, str):
+            try:
+                label = pd.Period(period, freq=p["period"].dt.freq)
+            except (ValueError, TypeError):
+                label = period
+        else:
+            label = period
         p = p.loc[p["period"] == label]
         if len(p) == 0:
             raise ParameterError(f"parameter 'period' ({period!r}) is not a period of the panel; "
