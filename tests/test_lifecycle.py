@@ -239,6 +239,16 @@ def test_pfeifer_carraway_example_by_simulation():
     assert abs(value.mean() - v1) < 4 * se
 
 
+def test_markov_value_aligns_rewards_by_state_label():
+    P = pd.DataFrame(PC_P, index=list("abcde"), columns=list("abcde"))
+    R = pd.Series(PC_R, index=list("abcde"))[::-1]
+    v = lc.markov_value(P, R, 0.2)
+    np.testing.assert_allclose(v.to_numpy(), lc.markov_value(PC_P, PC_R, 0.2).to_numpy())
+    assert v.index.tolist() == list("abcde")
+    with pytest.raises(ParameterError, match="no reward"):
+        lc.markov_value(P, R.drop("a"), 0.2)
+
+
 def test_markov_value_reduces_to_the_retention_formula():
     # retention chain: stay with probability r, else lost for good; margin m each period.
     # Pfeifer & Carraway's V equals the textbook m (1+d) / (1+d-r) (Blattberg & Deighton 1996)

@@ -273,6 +273,12 @@ def markov_value(P, R, discount_rate: float, horizon: int | None = None, *,
     18.3333
     """
     a, idx = _matrix(P)
+    if isinstance(R, pd.Series) and idx is not None:
+        if not set(idx) <= set(R.index):
+            raise ParameterError(f"parameter 'R' has no reward for state(s) "
+                                 f"{sorted(set(idx) - set(R.index), key=str)}; give one per "
+                                 "state of P.")
+        R = R.reindex(idx)       # align rewards with P's states by label
     r = np.asarray(R, dtype=float)
     if r.shape != (a.shape[0],) or not np.isfinite(r).all():
         raise ParameterError(f"parameter 'R' must be {a.shape[0]} finite rewards, one per state.")
