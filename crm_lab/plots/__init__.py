@@ -34,6 +34,12 @@ from crm_lab.plots.churn import (
 )
 from crm_lab.plots.clv import calibration_holdout_plot, cohort_retention_plot, matrix_plot
 from crm_lab.plots.customer_data import missing_plot, pareto_plot
+from crm_lab.plots.lifecycle import (
+    referral_matrix_plot,
+    stage_profile_plot,
+    stage_transition_plot,
+    value_comparison_plot,
+)
 from crm_lab.plots.loyalty import (
     budget_split_plot,
     loyalty_matrix_plot,
@@ -63,6 +69,8 @@ __all__ = [
     "inactivity_plot", "roc_pr_plot", "calibration_plot", "gains_plot", "lift_plot",
     "profit_curve_plot", "qini_plot", "km_plot", "hazard_ratio_plot", "odds_ratio_plot",
     "importance_plot", "winback_plot",
+    "stage_profile_plot", "stage_transition_plot", "value_comparison_plot",
+    "referral_matrix_plot",
 ]
 
 
