@@ -90,10 +90,10 @@ def _answers(master, seed):
     nb.cells.append(nbformat.v4.new_code_cell(_FINGERPRINT.replace("NAMES", repr(names))))
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(master.parent)}}).execute()
-    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("name") == "stdout")
     import json
 
-    return parts, json.loads(text)
+    return parts, json.loads(text.strip().splitlines()[-1])
 
 
 @pytest.mark.slow
