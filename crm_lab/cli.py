@@ -69,19 +69,22 @@ def exercises_command(args: argparse.Namespace) -> None:
     from . import grading
 
     if args.action == "assign":
-        grading.assign(args.roster, args.out.resolve(), chapters=args.chapters)
+        grading.assign(args.roster, args.out.resolve(), chapters=args.chapters,
+                       build=args.build.resolve())
     elif args.action == "grade":
         grading.grade(args.submissions, args.roster, out=args.gradebook,
-                      chapters=args.chapters, deadline=args.deadline)
+                      chapters=args.chapters, deadline=args.deadline,
+                      build=args.build.resolve())
     else:
-        build_exercises(args.out.resolve())
+        build_exercises(args.build.resolve())
 
 
 def add_exercises_parser(sub) -> None:
     """The ``exercises`` command line, with its ``assign`` and ``grade`` actions."""
     e = sub.add_parser("exercises", help="student versions, per-student notebooks, grading")
-    e.add_argument("--out", type=Path, default=ROOT / "_build" / "exercises",
-                   help="where otter's student versions and autograders go")
+    e.add_argument("--out", dest="build", type=Path, default=ROOT / "_build" / "exercises",
+                   help="where otter's student versions and autograders go (also for "
+                        "assign and grade, which reuse them)")
     act = e.add_subparsers(dest="action")
     a = act.add_parser("assign", help="one notebook per student and chapter, with its seed")
     a.add_argument("--roster", required=True, type=Path,

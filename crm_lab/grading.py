@@ -274,7 +274,8 @@ def assign(roster: Path | str, out: Path, *, chapters: list[str] | None = None,
     chapters : list of str, optional
         Chapter folder names (``01_customer_data``) or numbers (``01``); default all.
     build : Path, optional
-        Where otter's student versions and autograders go (default ``out/_otter``).
+        Where otter's student versions and autograders go (default ``_build/exercises``,
+        outside ``out``: they hold the solutions).
 
     Returns
     -------
@@ -283,7 +284,7 @@ def assign(roster: Path | str, out: Path, *, chapters: list[str] | None = None,
     """
     out = Path(out).resolve()
     table = with_seeds(read_roster(roster))
-    build = Path(build) if build else out / "_otter"
+    build = Path(build) if build else ROOT / "_build" / "exercises"
     for master in _select(chapters):
         a = build_assignment(master, build / master.stem)
         for sid, row in table.iterrows():
@@ -450,10 +451,10 @@ def grade(submissions: Path, roster: Path | str, *, out: Path | None = None,
     table = with_seeds(read_roster(roster))
     if isinstance(deadline, str):
         deadline = datetime.fromisoformat(deadline)
-    all_chapters = [m.stem for m in exercise_masters()]
-    found = find_submissions(submissions, chapters or all_chapters)
-    masters = _select(chapters) if chapters else [
-        m for m in exercise_masters() if any(c == m.stem for c, _ in found)]
+    wanted = [m.stem for m in (_select(chapters) if chapters else exercise_masters())]
+    found = find_submissions(submissions, wanted)
+    masters = [m for m in exercise_masters() if m.stem in wanted
+               and (chapters or any(c == m.stem for c, _ in found))]
     build = Path(build) if build else ROOT / "_build" / "exercises"
     rows = []
     for master in masters:
@@ -489,6 +490,11 @@ def grade(submissions: Path, roster: Path | str, *, out: Path | None = None,
         print(f"{master.stem}: graded {sum(1 for k in found if k[0] == master.stem)} "
               f"submissions of {len(table)} students")
     book = pd.DataFrame(rows)
+    head = ["chapter", "student_id", "name", "seed", "submitted_seed"]
+    tail = ["total", "possible", "status", "error", "file"]
+    qcols = sorted((c for c in book.columns if c not in head + tail),
+                   key=lambda q: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", q)])
+    book = book[head + qcols + tail]
     book["submitted_seed"] = book["submitted_seed"].astype("Int64")
     out = Path(out) if out else submissions / "gradebook.csv"
     book.to_csv(out, index=False)

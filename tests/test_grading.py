@@ -139,11 +139,10 @@ def assigned(ch01, tmp_path_factory):
         f"s{i:02d},Student {i} 学生,{(5 + i) if i % 2 else ''}" for i in range(1, 12)]
     roster = _roster(tmp, "\n".join(rows) + "\n")
     out = tmp / "assigned"
-    # reuse the autograder built above: assign looks for it under out/_otter/<chapter>
-    (out / "_otter").mkdir(parents=True)
-    os.symlink(ch01.autograder.parents[1], out / "_otter" / CH01.stem)
-    assert main(["exercises", "assign", "--roster", str(roster), "--out", str(out),
-                 "--chapters", "01"]) == 0
+    # reuse the autograder built above (exercises --out is where otter's builds live)
+    assert main(["exercises", "--out", str(ch01.autograder.parents[2]), "assign", "--roster",
+                 str(roster), "--out", str(out), "--chapters", "01"]) == 0
+    assert not any(p.name in ("autograder", "student") for p in out.rglob("*"))
     return out
 
 
@@ -227,8 +226,9 @@ def test_grade_a_synthetic_class(ch01, assigned, tmp_path):
     os.utime(late, (deadline + 60, deadline + 60))
 
     gradebook = tmp_path / "gradebook.csv"
-    assert main(["exercises", "grade", str(sub), "--roster",
-                 str(assigned / "roster-with-seeds.csv"), "--gradebook", str(gradebook),
+    assert main(["exercises", "--out", str(ch01.autograder.parents[2]), "grade", str(sub),
+                 "--roster", str(assigned / "roster-with-seeds.csv"), "--chapters", "01",
+                 "--gradebook", str(gradebook),
                  "--deadline", pd.Timestamp(deadline, unit="s").isoformat() + "+00:00"]) == 0
     g = pd.read_csv(gradebook, dtype={"student_id": str}).set_index("student_id")
     qs = ["q1", "q2", "q3", "q4", "q5"]
