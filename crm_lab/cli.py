@@ -1,9 +1,12 @@
 """Command line for the book: ``python -m crm_lab.cli {book,exercises,run}``.
 
-``book``       executes every chapter notebook into a build folder and writes HTML for each
-               (the committed notebooks are never modified).
+``book``       executes every chapter notebook once into a build folder and writes the offline
+               HTML book (see :mod:`crm_lab.booksite`; committed notebooks are never modified).
 ``exercises``  turns each chapter's master exercise notebook into a student version and an
-               autograder with otter-grader; ``--seeds`` also writes one student copy per seed.
+               autograder with otter-grader; ``exercises assign --roster roster.csv`` writes
+               one notebook per student and chapter, ``exercises grade SUBMISSIONS --roster
+               roster-with-seeds.csv`` grades them locally into ``gradebook.csv``
+               (see :mod:`crm_lab.grading`).
 ``run``        executes one chapter with other parameters (``-p seed 3 -p data my.csv``), e.g.
                ``run notebooks/01_customer_data.ipynb -p data my.csv --columns cust,day,spend
                --dayfirst``. Unknown parameter names are refused before anything runs; a
@@ -18,7 +21,6 @@ import ast
 import difflib
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,8 +38,9 @@ def chapter_notebooks() -> list[Path]:
 
 def exercise_masters() -> list[Path]:
     """The master exercise notebooks, one per chapter folder ``exercises/NN_name/NN_name.ipynb``."""
-    return sorted(p for d in sorted(EXERCISES.glob("[0-9][0-9]_*")) if d.is_dir()
-                  for p in [d / f"{d.name}.ipynb"] if p.exists())
+    from .grading import exercise_masters as masters
+
+    return masters(EXERCISES)
 
 
 def execute(notebook: Path, out: Path, parameters: dict | None = None) -> float:
@@ -82,37 +85,51 @@ def to_html(notebook: Path, out: Path) -> None:
     out.write_text(body, encoding="utf-8")
 
 
-def build_book(out: Path) -> list[tuple[str, float]]:
-    """Execute every chapter into ``out/notebooks`` and write ``out/html``; return timings."""
-    timings = []
-    for nb in chapter_notebooks():
-        executed = out / "notebooks" / nb.name
-        seconds = execute(nb, executed)
-        to_html(executed, out / "html" / f"{nb.stem}.html")
-        timings.append((nb.stem, seconds))
-        print(f"{nb.stem:<32} {seconds:6.1f} s  -> {out / 'html' / (nb.stem + '.html')}")
-    links = "\n".join(f'<li><a href="{name}.html">{name}</a></li>' for name, _ in timings)
-    (out / "html" / "index.html").write_text(
-        f"<html><head><meta charset='utf-8'><title>CRM Lab</title></head><body>"
-        f"<h1>CRM Lab</h1><ol>{links}</ol></body></html>", encoding="utf-8")
-    return timings
-
-
-def build_exercises(out: Path, seeds: list[int] | None = None) -> None:
-    """Run ``otter assign`` on each master notebook; optionally write per-seed student copies."""
-    import papermill as pm
+def build_exercises(out: Path) -> None:
+    """Run ``otter assign`` on each master notebook: student version and autograder."""
+    from .grading import build_assignment
 
     for master in exercise_masters():
-        dist = out / master.parent.name
-        subprocess.run([sys.executable, "-m", "otter", "assign", "--no-pdfs", str(master),
-                        str(dist)], check=True, cwd=master.parent)
-        student = dist / "student" / master.name
-        for seed in seeds or []:
-            copy = dist / "students" / f"{master.stem}_seed{seed}.ipynb"
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            pm.execute_notebook(str(student), str(copy), parameters={"seed": seed},
-                                prepare_only=True, progress_bar=False)
-        print(f"{master.parent.name}: student version and autograder in {dist}")
+        a = build_assignment(master, out / master.parent.name, rebuild=True)
+        print(f"{master.parent.name}: student version and autograder in {a.student.parents[1]}")
+
+
+def exercises_command(args: argparse.Namespace) -> None:
+    """``exercises`` (build), ``exercises assign`` and ``exercises grade``."""
+    from . import grading
+
+    if args.action == "assign":
+        grading.assign(args.roster, args.out.resolve(), chapters=args.chapters,
+                       build=args.build.resolve())
+    elif args.action == "grade":
+        grading.grade(args.submissions, args.roster, out=args.gradebook,
+                      chapters=args.chapters, deadline=args.deadline,
+                      build=args.build.resolve())
+    else:
+        build_exercises(args.build.resolve())
+
+
+def add_exercises_parser(sub) -> None:
+    """The ``exercises`` command line, with its ``assign`` and ``grade`` actions."""
+    e = sub.add_parser("exercises", help="student versions, per-student notebooks, grading")
+    e.add_argument("--out", dest="build", type=Path, default=ROOT / "_build" / "exercises",
+                   help="where otter's student versions and autograders go (also for "
+                        "assign and grade, which reuse them)")
+    act = e.add_subparsers(dest="action")
+    a = act.add_parser("assign", help="one notebook per student and chapter, with its seed")
+    a.add_argument("--roster", required=True, type=Path,
+                   help="CSV with columns student_id,name and optionally seed")
+    a.add_argument("--out", type=Path, default=Path("assigned"),
+                   help="output folder (default ./assigned)")
+    a.add_argument("--chapters", nargs="*", help="chapter numbers or names (default all)")
+    g = act.add_parser("grade", help="grade submitted notebooks into gradebook.csv")
+    g.add_argument("submissions", type=Path, help="folder with the returned notebooks")
+    g.add_argument("--roster", required=True, type=Path, help="roster-with-seeds.csv")
+    g.add_argument("--gradebook", type=Path, default=None,
+                   help="output CSV (default SUBMISSIONS/gradebook.csv)")
+    g.add_argument("--chapters", nargs="*", help="chapters to grade (default: those submitted)")
+    g.add_argument("--deadline", default=None,
+                   help="ISO time, e.g. 2026-12-08T23:59; later files are marked late")
 
 
 def _parse_param(items: list[list[str]]) -> dict:
@@ -229,9 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("book", help="execute all chapters and write HTML")
     b.add_argument("--out", type=Path, default=ROOT / "_build")
-    e = sub.add_parser("exercises", help="build student versions and autograders")
-    e.add_argument("--out", type=Path, default=ROOT / "_build" / "exercises")
-    e.add_argument("--seeds", type=int, nargs="*", help="write one student copy per seed")
+    add_exercises_parser(sub)
     r = sub.add_parser("run", help="execute one chapter with other parameters")
     r.add_argument("notebook", type=Path)
     r.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
@@ -246,9 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "book":
-        build_book(args.out.resolve())
+        from .booksite import build_book as build_site
+
+        build_site(args.out.resolve())
     elif args.command == "exercises":
-        build_exercises(args.out.resolve(), args.seeds)
+        exercises_command(args)
     else:
         if not args.notebook.is_file():
             names = ", ".join(p.name for p in chapter_notebooks())
