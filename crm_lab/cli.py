@@ -229,7 +229,7 @@ def run_chapter(notebook: Path, params: dict, out: Path | None = None,
     """Execute one chapter with ``params`` (checked by :func:`run_parameters`); 0 if it ran."""
     from papermill.exceptions import PapermillExecutionError
 
-    out = (out or ROOT / "_build" / "runs" / notebook.name).resolve()
+    out = (out or run_folder(notebook, params) / notebook.name).resolve()
     try:
         seconds = execute(notebook.resolve(), out, params)
     except PapermillExecutionError as err:
@@ -238,6 +238,39 @@ def run_chapter(notebook: Path, params: dict, out: Path | None = None,
     to_html(out, out.with_suffix(".html"))
     print(f"{notebook.name}: {seconds:.1f} s -> {out.with_suffix('.html')}")
     return 0
+
+
+def run_folder(notebook: Path, params: dict, root: Path | None = None) -> Path:
+    """A new folder ``_build/runs/<chapter>-<UTC time>-<parameter hash>/`` for one run.
+
+    Runs never overwrite each other: the folder name carries the time (to the second) and
+    the first 8 hex digits of the SHA-1 of the parameters, which are also saved beside the
+    executed notebook as ``parameters.json``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     a = run_folder(Path("01_customer_data.ipynb"), {"seed": 3}, Path(tmp))
+    ...     b = run_folder(Path("01_customer_data.ipynb"), {"seed": 3}, Path(tmp))
+    ...     a != b and a.name.startswith("01_customer_data-")
+    True
+    """
+    import hashlib
+    import json
+    from datetime import UTC, datetime
+
+    text = json.dumps(params, sort_keys=True, default=str)
+    digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    base = (root or ROOT / "_build" / "runs") / f"{notebook.stem}-{stamp}-{digest}"
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    folder.mkdir(parents=True)
+    (folder / "parameters.json").write_text(text + "\n", encoding="utf-8")
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -88,3 +88,16 @@ def test_not_a_notebook(tmp_path, capsys):
     assert main(["run", str(tmp_path / "nope.ipynb")]) == 2
     assert "is not a notebook file. The chapters: 00_getting_started.ipynb" in \
         capsys.readouterr().err
+
+
+def test_runs_never_overwrite_each_other(tmp_path, monkeypatch, capsys):
+    nb = _notebook(tmp_path, ["x = 1", "print(x * 2)"])
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    assert main(["run", str(nb), "-p", "x", "2"]) == 0
+    assert main(["run", str(nb), "-p", "x", "2"]) == 0
+    folders = sorted((tmp_path / "_build" / "runs").iterdir())
+    assert len(folders) == 2 and all(f.name.startswith("tiny-") for f in folders)
+    for f in folders:
+        assert (f / "tiny.ipynb").exists() and (f / "tiny.html").exists()
+        assert (f / "parameters.json").read_text().strip() == '{"x": 2}'
+    assert str(folders[0] / "tiny.html") in capsys.readouterr().out
