@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := _build
 
-.PHONY: book test lab datasets datasets-rebuild exercises bench lock test-latest lint clean help
+.PHONY: book test notebooks lab datasets datasets-rebuild exercises bench lock test-latest lint clean help
 
 help:
 	@echo "make book   - build and run the book into $(BUILD)/ (HTML per chapter)"
@@ -66,6 +66,10 @@ book: datasets
 test: datasets
 	$(PY) -m ruff check crm_lab tests benchmarks datasets/build.py
 	$(PY) -m pytest
+
+# Re-execute every chapter in place (no timing metadata) before committing them.
+notebooks: datasets
+	$(PY) -m crm_lab.cli refresh
 
 lab: datasets
 	$(VENV)/bin/jupyter lab notebooks

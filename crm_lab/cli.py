@@ -240,6 +240,34 @@ def run_chapter(notebook: Path, params: dict, out: Path | None = None,
     return 0
 
 
+def refresh(notebooks: list[Path] | None = None) -> list[tuple[str, float]]:
+    """Re-execute chapters in place for committing, without volatile metadata.
+
+    Each notebook runs top to bottom in a fresh kernel from its own folder (what nbval does);
+    cell timings and the kernel's execution metadata are not stored, so a commit shows only
+    what changed in the outputs. Returns ``(name, seconds)`` per notebook.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    done = []
+    for path in notebooks or chapter_notebooks():
+        path = Path(path).resolve()
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            cell.metadata.pop("execution", None)
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="crm-lab-kernel-") as sockets:
+            kernel = _local_kernel(sockets).get("kernel_manager_class")
+            extra = {"kernel_manager_class": kernel} if kernel else {}
+            NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                           resources={"metadata": {"path": str(path.parent)}}, **extra).execute()
+        nbformat.write(nb, path)
+        done.append((path.name, time.perf_counter() - t0))
+        print(f"{path.name:<32} {done[-1][1]:6.1f} s")
+    return done
+
+
 def run_folder(notebook: Path, params: dict, root: Path | None = None) -> Path:
     """A new folder ``_build/runs/<chapter>-<UTC time>-<parameter hash>/`` for one run.
 
@@ -280,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("book", help="execute all chapters and write HTML")
     b.add_argument("--out", type=Path, default=ROOT / "_build")
     add_exercises_parser(sub)
+    f = sub.add_parser("refresh", help="re-execute chapters in place for committing "
+                                       "(no timing metadata)")
+    f.add_argument("notebooks", type=Path, nargs="*", help="default: every chapter")
     r = sub.add_parser("run", help="execute one chapter with other parameters")
     r.add_argument("notebook", type=Path)
     r.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
@@ -299,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         build_site(args.out.resolve())
     elif args.command == "exercises":
         exercises_command(args)
+    elif args.command == "refresh":
+        refresh(args.notebooks)
     else:
         if not args.notebook.is_file():
             names = ", ".join(p.name for p in chapter_notebooks())
