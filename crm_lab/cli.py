@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import logging
 import os
 import re
 import sys
@@ -49,10 +50,20 @@ def execute(notebook: Path, out: Path, parameters: dict | None = None) -> float:
 
     out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="crm-lab-kernel-") as sockets:
-        pm.execute_notebook(str(notebook), str(out), parameters=parameters or {},
-                            cwd=str(notebook.parent), kernel_name="python3", progress_bar=False,
-                            log_output=False, **_local_kernel(sockets))
+    # A kernel stopped right after a failing cell can leave a message in flight on its ZMQ
+    # stream; tornado then logs that stream's shutdown race as an "uncaught exception" with a
+    # traceback of jupyter_client internals. The chapter's own error is reported by the caller,
+    # so that log line is kept out of the reader's terminal.
+    tornado_log = logging.getLogger("tornado.general")
+    level = tornado_log.level
+    tornado_log.setLevel(logging.CRITICAL)
+    try:
+        with tempfile.TemporaryDirectory(prefix="crm-lab-kernel-") as sockets:
+            pm.execute_notebook(str(notebook), str(out), parameters=parameters or {},
+                                cwd=str(notebook.parent), kernel_name="python3",
+                                progress_bar=False, log_output=False, **_local_kernel(sockets))
+    finally:
+        tornado_log.setLevel(level)
     return time.perf_counter() - t0
 
 

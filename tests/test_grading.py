@@ -33,8 +33,9 @@ def _parts(master):
         s = cell.source.strip()
         if cell.cell_type == "raw":
             if s.startswith("# BEGIN QUESTION"):
-                q = str(yaml.safe_load(s.split("\n", 1)[1])["name"])
-                out[q] = {"tests": [], "vars": []}
+                config = yaml.safe_load(s.split("\n", 1)[1])
+                q = str(config["name"])
+                out[q] = {"tests": [], "vars": [], "points": config.get("points")}
             elif s.startswith(("# BEGIN TESTS", "# BEGIN SOLUTION")):
                 where = s.split()[2].lower()
             elif s.startswith(("# END TESTS", "# END SOLUTION")):
@@ -50,6 +51,10 @@ def _parts(master):
                 m = re.match(r"^([\w, ]+?)\s*=\s*(\.\.\.$|.*# SOLUTION$)", line)
                 if m:
                     out[q]["vars"] += [v.strip() for v in m.group(1).split(",")]
+    for part in out.values():  # otter's per-question form: points: [visible, hidden, ...]
+        if isinstance(part["points"], list) and len(part["points"]) == len(part["tests"]):
+            for test, points in zip(part["tests"], part["points"], strict=True):
+                test.setdefault("points", points)
     return out
 
 
