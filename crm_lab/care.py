@@ -74,6 +74,7 @@ from crm_lab.validate import (
 __all__ = [
     "COVARIATES", "contact_outcomes", "difference_in_means", "randomised_effect",
     "naive_effect", "adjusted_effect", "compare_estimates", "true_uplift",
+    "contact_frequency",
     "complaint_pareto", "complaint_rates", "kaplan_meier", "resolution_summary",
     "true_resolution", "lapsed", "complainer_outcomes", "HANDLING_GROUPS", "handling_groups",
     "service_recovery", "simulate_service_recovery",
@@ -492,6 +493,47 @@ def true_uplift(contacts: pd.DataFrame, uplift: pd.DataFrame, *,
     return pd.Series(out, name="true_uplift")
 
 
+def contact_frequency(contacts: pd.DataFrame, customer_ids, *,
+                      treatment: str = "treated", response: str = "responded") -> pd.DataFrame:
+    """How often customers were contacted, and how the treated responded at each frequency.
+
+    Parameters
+    ----------
+    contacts : DataFrame
+        ``customer_id``, ``treatment`` and ``response`` (bool).
+    customer_ids : array-like
+        All customers (those never contacted count in row 0).
+
+    Returns
+    -------
+    DataFrame
+        Index ``messages`` (messages actually sent, i.e. treated contacts, per customer):
+        ``customers``, ``share`` and ``response_rate`` (share of those messages answered).
+        Descriptive only: who gets more messages is not random across customers (tenure).
+
+    Examples
+    --------
+    >>> ct = pd.DataFrame({"customer_id": [1, 1, 2], "treated": [True, True, True],
+    ...                    "responded": [True, False, True]})
+    >>> contact_frequency(ct, [1, 2, 3])["customers"].tolist()
+    [1, 1, 1]
+    """
+    check_columns(contacts, ["customer_id", treatment, response], "contacts")
+    t = _bool_col(contacts, treatment, "contacts")
+    r = _bool_col(contacts, response, "contacts")
+    ids = pd.Index(customer_ids, name="customer_id")
+    sent = contacts.loc[t, "customer_id"]
+    per = sent.value_counts().reindex(ids, fill_value=0)
+    answered = r[t].groupby(sent.to_numpy()).sum().reindex(ids, fill_value=0)
+    g = pd.DataFrame({"messages": per.to_numpy(), "answered": answered.to_numpy()})
+    out = g.groupby("messages").agg(customers=("answered", "size"), answered=("answered", "sum"))
+    out["share"] = out["customers"] / out["customers"].sum()
+    sent_n = out.index.to_numpy() * out["customers"]
+    out["response_rate"] = np.where(sent_n > 0, out["answered"] / sent_n.where(sent_n > 0, 1),
+                                    np.nan)
+    return out[["customers", "share", "response_rate"]]
+
+
 # ----------------------------------------------------------------------------- 2. complaints
 
 
@@ -516,12 +558,15 @@ def complaint_pareto(complaints: pd.DataFrame, by: str = "category") -> pd.DataF
 
 
 def complaint_rates(complaints: pd.DataFrame, customers: pd.DataFrame, *, freq: str = "M",
+                    transactions: pd.DataFrame | None = None, active_days: int = 365,
                     per: float = 1000.0, baseline=None, date: str = "date",
                     signup: str = "signup_date") -> pd.DataFrame:
     """Complaints per ``per`` customers per period, with u-chart limits.
 
-    The exposure of a period is the number of customers signed up by its end (the customer
-    base the company serves; it cannot see who has silently lapsed).
+    The exposure of a period is the number of customers signed up by its end or, with
+    ``transactions``, the number of *active* customers: those with a purchase in the
+    ``active_days`` days up to the period's end (a customer who has silently left no longer
+    complains, and keeping them in the denominator drags the rate down over time).
 
     Parameters
     ----------
@@ -530,6 +575,9 @@ def complaint_rates(complaints: pd.DataFrame, customers: pd.DataFrame, *, freq: 
     customers : DataFrame
         One row per customer with ``signup_date``.
     freq : {"M", "Q", "Y"}
+    transactions : DataFrame, optional
+        The transaction log, for the active-customer exposure.
+    active_days : int
     per : float
     baseline : optional
         Passed to :func:`crm_lab.spc.u_chart`.
@@ -562,10 +610,20 @@ def complaint_rates(complaints: pd.DataFrame, customers: pd.DataFrame, *, freq: 
     ends = periods.to_timestamp(how="end")
     signed = np.searchsorted(np.sort(s.to_numpy()), ends.to_numpy(), side="right")
     exposure = pd.Series(signed.astype(float), index=periods)
+    if transactions is not None:
+        check_param("active_days", active_days, kind=int, low=1)
+        tx = check_transactions(transactions, amount=None)
+        tx = tx.drop_duplicates(["customer_id", "date"])
+        active = []
+        for end in ends:
+            lo = end.normalize() - pd.Timedelta(days=active_days - 1)
+            sel = (tx["date"] >= lo) & (tx["date"] <= end)
+            active.append(tx.loc[sel, "customer_id"].nunique())
+        exposure = pd.Series(np.asarray(active, dtype=float), index=periods)
     if (exposure == 0).any():
         keep = exposure > 0
-        warnings.warn(f"complaint_rates: {int((~keep).sum())} period(s) before the first sign-up "
-                      f"were left out (no customers).", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"complaint_rates: {int((~keep).sum())} period(s) without customers were "
+                      f"left out.", RuntimeWarning, stacklevel=2)
         counts, exposure = counts[keep], exposure[keep]
     chart = u_chart(counts.astype(float), exposure, per=per, baseline=baseline)
     out = pd.DataFrame({"complaints": counts.astype(int), "customers": exposure.astype(int)})

@@ -206,11 +206,13 @@ def minimise(frame: pd.DataFrame, keep: Sequence[str], *,
 
 
 def find_values(frame: pd.DataFrame, values) -> pd.DataFrame:
-    """Every cell (and index label, and column name) whose text equals or contains a value.
+    """Every cell (index label, column name) whose text holds one of the values.
 
     Use it to prove that no raw identifier survives in a released table: the result should
-    be empty. Values shorter than 3 characters are matched exactly only (to avoid matching
-    every digit).
+    be empty. A value is found where it appears as a whole token, not glued to other letters
+    or digits (``"C1001"`` is found in ``"call C1001 today"`` but ``"123"`` is not found inside
+    the pseudonym ``"P9a123f"``). Values shorter than 3 characters must equal the whole cell.
+    An unnamed ``RangeIndex`` (row numbers) is not searched; any other index is.
 
     Returns
     -------
@@ -225,9 +227,12 @@ def find_values(frame: pd.DataFrame, values) -> pd.DataFrame:
     """
     needles = {str(v) for v in values if not pd.isna(v)}
     long = sorted((v for v in needles if len(v) >= 3), key=len, reverse=True)
-    pattern = re.compile("|".join(map(re.escape, long))) if long else None
+    pattern = (re.compile("(?<![0-9A-Za-z])(?:" + "|".join(map(re.escape, long))
+                          + ")(?![0-9A-Za-z])") if long else None)
     hits = []
-    cells = [("<index>", frame.index), *((c, frame[c]) for c in frame.columns)]
+    plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    cells = [] if plain else [("<index>", frame.index)]   # row numbers are not data
+    cells += [(c, frame[c]) for c in frame.columns]
     for col, series in cells:
         text = pd.Series(np.asarray(series, dtype=object)).astype(str).tolist()
         for i, cell in enumerate(text):

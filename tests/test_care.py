@@ -310,3 +310,37 @@ def test_bad_inputs(companies):
         true_uplift(c.contacts, c.truth.uplift.iloc[:10])
     with pytest.raises(ParameterError, match="n_customers"):
         simulate_service_recovery(10)
+
+
+def test_active_exposure_removes_drift(companies):
+    """Per signed-up customer the rate drifts down (lapsed customers stay in the base);
+    per active customer the simulated process is in control."""
+    c = companies[1]
+    base = complaint_rates(c.complaints, c.customers, freq="M")
+    act = complaint_rates(c.complaints, c.customers, freq="M", transactions=c.transactions)
+    assert (act["customers"] <= base["customers"]).all()
+    assert act["complaints"].equals(base["complaints"])
+    assert act["signal"].sum() <= base["signal"].sum()
+    assert act["out_of_control"].mean() < 0.1
+
+
+def test_plots_return_axes(companies, outcomes):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from crm_lab import plots
+
+    c = companies[1]
+    co = c.complaints
+    axes = [
+        plots.effect_plot(_quiet(compare_estimates, outcomes[1], "retained"), truth=0.0),
+        plots.complaint_pareto_plot(complaint_pareto(co)),
+        plots.complaint_rate_plot(complaint_rates(co, c.customers)),
+        plots.resolution_plot({k: kaplan_meier(g["resolution_days"], g["resolved"])
+                               for k, g in co.groupby("category")}, target_days=7),
+        plots.resolution_plot(kaplan_meier(co["resolution_days"], co["resolved"])),
+    ]
+    assert all(isinstance(a, matplotlib.axes.Axes) for a in axes)
+    plt.close("all")

@@ -220,3 +220,16 @@ def test_bad_inputs(people):
     nan.loc[0, "region"] = None
     with pytest.raises(DataError, match="region"):
         k_anonymise(nan, ["region"], k=3)
+
+
+def test_find_values_matches_whole_tokens_only():
+    f = pd.DataFrame({"a": ["P9a123f", "id 123", "x"], "b": [123, 5, 12]})
+    hits = find_values(f, [123, 12])
+    assert sorted(zip(hits["row"], hits["column"], strict=True)) == [(0, "b"), (1, "a"), (2, "b")]
+
+
+def test_find_values_searches_named_index_not_row_numbers():
+    f = pd.DataFrame({"v": ["a", "b", "c"]})
+    assert find_values(f, [1, 2]).empty
+    g = f.set_index(pd.Index([7, 1, 2], name="customer_id"))
+    assert find_values(g, [1, 2])["column"].tolist() == ["<index>", "<index>"]

@@ -18,6 +18,12 @@ from crm_lab.plots.callcentre import (
     roster_plot,
     service_level_plot,
 )
+from crm_lab.plots.care import (
+    complaint_pareto_plot,
+    complaint_rate_plot,
+    effect_plot,
+    resolution_plot,
+)
 from crm_lab.plots.clv import calibration_holdout_plot, cohort_retention_plot, matrix_plot
 from crm_lab.plots.customer_data import missing_plot, pareto_plot
 from crm_lab.plots.loyalty import (
@@ -46,6 +52,7 @@ __all__ = [
     "calibration_holdout_plot", "matrix_plot", "cohort_retention_plot",
     "pivot_plot", "rules_plot", "transition_plot", "hit_rate_plot",
     "service_level_plot", "forecast_plot", "roster_plot", "observed_predicted_plot",
+    "effect_plot", "complaint_pareto_plot", "complaint_rate_plot", "resolution_plot",
 ]
 
 
