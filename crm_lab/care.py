@@ -18,12 +18,15 @@ Three parts, in the order of chapter 8:
    :func:`resolution_summary`: time to resolution as a survival outcome, still-open
    complaints censored, beside the naive mean of the resolved ones; service-level compliance
    as the share resolved within a target number of days) and what they go with
-   (:func:`complainer_outcomes`).
+   (:func:`complainer_outcomes`, with :func:`lapsed`: complaints arrive only while a customer
+   is active, so complainers look *more* loyal than the silent, without any causal effect).
 3. **Service recovery**: :func:`handling_groups` labels each customer *never complained*,
    *well handled* (every complaint resolved within the target) or *poorly handled*;
    :func:`service_recovery` compares a later outcome (loyalty, churn) across the groups with
-   intervals, the *service-recovery paradox* question (does a well-handled complainer end
-   up more loyal than a customer who never complained?). :func:`simulate_service_recovery`
+   intervals and :func:`recovery_effects` adjusts the comparisons for who complains: the
+   *service-recovery paradox* question (does a well-handled complainer end up more loyal than
+   a customer who never complained?) and the worth of good handling.
+   :func:`simulate_service_recovery`
    makes a small world with a known handling effect and a known paradox, to check the
    method.
 
@@ -77,7 +80,7 @@ __all__ = [
     "contact_frequency",
     "complaint_pareto", "complaint_rates", "kaplan_meier", "resolution_summary",
     "true_resolution", "lapsed", "complainer_outcomes", "HANDLING_GROUPS", "handling_groups",
-    "service_recovery", "simulate_service_recovery",
+    "service_recovery", "recovery_effects", "simulate_service_recovery",
 ]
 
 #: Pre-contact behaviour :func:`adjusted_effect` adjusts for by default (from
@@ -938,6 +941,73 @@ def service_recovery(outcome: pd.Series, group: pd.Series, *, reference: str = "
     out["n"] = out["n"].astype(int)
     out.index.name = "handling"
     return out.astype({c: float for c in out.columns if c != "n"})
+
+
+def recovery_effects(outcome: pd.Series, handling: pd.Series, covariates: pd.DataFrame, *,
+                     method: str = "ipw", level: float = 0.95) -> pd.DataFrame:
+    """The service-recovery questions, raw and adjusted for who complains, with intervals.
+
+    Two comparisons of a later customer outcome (loyalty, spend, churn):
+
+    * ``paradox``: well-handled complainers minus customers who never complained (the
+      service-recovery paradox holds if this is positive);
+    * ``handling``: well-handled minus poorly handled complainers (what good handling is worth).
+
+    Each is given raw (:func:`difference_in_means`) and adjusted for ``covariates`` measured
+    before the complaint (:func:`adjusted_effect`), because less satisfied customers complain
+    more and their complaints are harder to handle well.
+
+    Parameters
+    ----------
+    outcome : Series
+        Per customer (index ``customer_id``).
+    handling : Series
+        Per customer, as :func:`handling_groups` (same index).
+    covariates : DataFrame
+        Per customer (same index), numeric pre-complaint confounders.
+    method : {"ipw", "regression"}
+    level : float
+
+    Returns
+    -------
+    DataFrame
+        Index ``paradox``, ``handling``: ``raw``, ``effect`` (adjusted), ``se``, ``ci_low``,
+        ``ci_high``, ``n_1``, ``n_0``.
+
+    Examples
+    --------
+    >>> f, truth = simulate_service_recovery(3000, seed=2)
+    >>> r = recovery_effects(f["loyalty"], f["handling"], f[["satisfaction"]])
+    >>> bool(r.loc["paradox", "raw"] < truth["paradox"] < r.loc["paradox", "ci_high"])
+    True
+    """
+    for name, obj in (("outcome", outcome), ("handling", handling)):
+        if not isinstance(obj, pd.Series):
+            raise DataError(f"{name}: expected a Series indexed by customer_id.")
+    if not isinstance(covariates, pd.DataFrame) or covariates.shape[1] == 0:
+        raise DataError("covariates: expected a DataFrame with at least one column.")
+    if not (outcome.index.equals(handling.index) and outcome.index.equals(covariates.index)):
+        raise DataError("outcome, handling and covariates must share one index (customer ids). "
+                        "How to fix: reindex them to the same customers.")
+    unknown = set(handling) - set(HANDLING_GROUPS)
+    if unknown:
+        raise DataError(f"handling: unknown group(s) {sorted(unknown)}; expected "
+                        f"{list(HANDLING_GROUPS)} (see handling_groups).")
+    frame = covariates.copy()
+    frame["_y"] = outcome.astype(float)
+    frame["_well"] = handling == "well handled"
+    rows = {}
+    for name, other in (("paradox", "never complained"), ("handling", "poorly handled")):
+        sub = frame[(handling == "well handled") | (handling == other)]
+        raw = difference_in_means(sub["_y"], sub["_well"], level=level)
+        adj = adjusted_effect(sub, "_y", "_well", covariates=list(covariates.columns),
+                              method=method, by_dummies=(), level=level)
+        rows[name] = {"raw": raw["effect"], "effect": adj["effect"], "se": adj["se"],
+                      "ci_low": adj["ci_low"], "ci_high": adj["ci_high"],
+                      "n_1": int(raw["n_1"]), "n_0": int(raw["n_0"])}
+    out = pd.DataFrame(rows).T.astype({"n_1": int, "n_0": int})
+    out.index.name = "comparison"
+    return out
 
 
 def simulate_service_recovery(n_customers: int = 4000, *, complaint_rate: float = 0.3,

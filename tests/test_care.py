@@ -27,6 +27,7 @@ from crm_lab.care import (
     lapsed,
     naive_effect,
     randomised_effect,
+    recovery_effects,
     resolution_summary,
     service_recovery,
     simulate_service_recovery,
@@ -344,3 +345,36 @@ def test_plots_return_axes(companies, outcomes):
     ]
     assert all(isinstance(a, matplotlib.axes.Axes) for a in axes)
     plt.close("all")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_recovery_effects_on_a_company_shaped_complaints_table(seed):
+    """The path the company will take once the simulator has service recovery: a complaints
+    table (one row per complaint, resolution_days, resolved) -> handling_groups ->
+    recovery_effects, recovering the known paradox and handling effect."""
+    world, truth = simulate_service_recovery(6000, handling_effect=0.8, paradox=0.3, seed=seed)
+    rng = np.random.default_rng(seed)
+    comp = world[world["complained"]]
+    days = np.where(comp["well_handled"], rng.uniform(0.5, 7.0, len(comp)),
+                    rng.uniform(7.5, 30.0, len(comp)))
+    still_open = ~comp["well_handled"].to_numpy() & (rng.random(len(comp)) < 0.3)
+    complaints = pd.DataFrame({"customer_id": comp.index, "resolution_days": days.round(1),
+                               "resolved": ~still_open})
+    groups = handling_groups(complaints, world.index, target_days=7)
+    assert groups.equals(world["handling"].rename("handling"))
+    r = recovery_effects(world["loyalty"], groups, world[["satisfaction"]])
+    assert r.loc["paradox", "raw"] < truth["paradox"] - 0.2           # confounded raw view
+    for row, key in (("paradox", "paradox"), ("handling", "handling_effect")):
+        assert abs(r.loc[row, "effect"] - truth[key]) < 3 * r.loc[row, "se"] + 0.02
+    reg = recovery_effects(world["loyalty"], groups, world[["satisfaction"]],
+                           method="regression")
+    assert abs(reg.loc["handling", "effect"] - truth["handling_effect"]) < 0.15
+
+
+def test_recovery_effects_bad_input():
+    world, _ = simulate_service_recovery(500, seed=0)
+    with pytest.raises(DataError, match="index"):
+        recovery_effects(world["loyalty"].iloc[1:], world["handling"], world[["satisfaction"]])
+    with pytest.raises(DataError, match="handling"):
+        recovery_effects(world["loyalty"], world["handling"].replace("well handled", "great"),
+                         world[["satisfaction"]])
