@@ -18,6 +18,12 @@ from crm_lab.plots.callcentre import (
     roster_plot,
     service_level_plot,
 )
+from crm_lab.plots.care import (
+    complaint_pareto_plot,
+    complaint_rate_plot,
+    effect_plot,
+    resolution_plot,
+)
 from crm_lab.plots.churn import (
     calibration_plot,
     gains_plot,
@@ -71,6 +77,7 @@ __all__ = [
     "importance_plot", "winback_plot",
     "stage_profile_plot", "stage_transition_plot", "value_comparison_plot",
     "referral_matrix_plot",
+    "effect_plot", "complaint_pareto_plot", "complaint_rate_plot", "resolution_plot",
 ]
 
 
