@@ -28,6 +28,15 @@ from crm_lab.plots.loyalty import (
     satisfaction_loyalty_plot,
 )
 from crm_lab.plots.mining import hit_rate_plot, pivot_plot, rules_plot, transition_plot
+from crm_lab.plots.performance import (
+    cashflow_plot,
+    chain_plot,
+    dashboard_figure,
+    kpi_control_plot,
+    npv_distribution_plot,
+    scorecard_plot,
+    tornado_plot,
+)
 from crm_lab.plots.satisfaction import DIAGRAM_POSITIONS, coefficient_plot, ipma_plot, path_diagram
 from crm_lab.plots.segmentation import (
     k_selection_plot,
@@ -46,6 +55,8 @@ __all__ = [
     "calibration_holdout_plot", "matrix_plot", "cohort_retention_plot",
     "pivot_plot", "rules_plot", "transition_plot", "hit_rate_plot",
     "service_level_plot", "forecast_plot", "roster_plot", "observed_predicted_plot",
+    "kpi_control_plot", "scorecard_plot", "chain_plot", "npv_distribution_plot", "tornado_plot",
+    "cashflow_plot", "dashboard_figure",
 ]
 
 
