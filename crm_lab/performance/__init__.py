@@ -36,6 +36,7 @@ from crm_lab.performance.business_case import (
     BusinessCase,
     MonteCarloResult,
     business_case,
+    case_inputs,
     irr,
     monte_carlo,
     npv,
@@ -51,6 +52,7 @@ from crm_lab.performance.kpi import (
     PERSPECTIVES,
     SEGMENT_ATTRIBUTES,
     KPIReport,
+    for_display,
     kpi_catalogue,
     kpi_report,
     transaction_kpis,
@@ -64,7 +66,7 @@ from crm_lab.performance.scorecard import (
 
 __all__ = [
     "KPI_CATALOGUE", "PERIODS", "PERSPECTIVES", "SEGMENT_ATTRIBUTES", "KPIReport",
-    "kpi_catalogue", "kpi_report", "transaction_kpis",
+    "kpi_catalogue", "kpi_report", "transaction_kpis", "for_display", "case_inputs",
     "balanced_scorecard", "cause_and_effect", "cronbach_alpha", "default_targets",
     "BASE_CASE", "BusinessCase", "business_case", "npv", "irr", "payback_period",
     "DISTRIBUTIONS", "MonteCarloResult", "monte_carlo", "ranges_from", "tornado",

@@ -32,6 +32,7 @@ import pandas as pd
 from crm_lab.validate import DataError, ParameterError, check_param
 
 __all__ = ["npv", "irr", "payback_period", "BASE_CASE", "BusinessCase", "business_case",
+           "case_inputs",
            "MonteCarloResult", "monte_carlo", "tornado", "ranges_from", "DISTRIBUTIONS",
            "CRM_PROJECT_FACTORS", "project_checklist", "INDUSTRY_APPLICATIONS"]
 
@@ -189,6 +190,53 @@ def _cash(x: Mapping[str, np.ndarray], horizon: int) -> dict[str, np.ndarray]:
     inv = np.broadcast_to(x["investment"], shape)[..., None]
     out["net"] = np.concatenate([-inv, net], axis=-1)
     return out
+
+
+def case_inputs(wh, *, margin_rate: float = 0.3, retention_gain: float = 0.04,
+                acquisition_gain: float = 0.05, investment_per_customer: float = 30.0,
+                running_cost_per_customer: float = 5.0, service_saving_per_customer: float = 5.0,
+                ramp_years: float = 2.0) -> dict:
+    """Business-case inputs from the company's last full year in the warehouse.
+
+    ``customers`` (active in the year), ``new_customers`` (first purchase in the year) and
+    ``retention`` (share of the year before's buyers who bought again) are read from the
+    data (:func:`~crm_lab.performance.kpi.transaction_kpis` by year); ``margin`` is
+    ``margin_rate`` x revenue per active customer; investment, running cost and service
+    saving scale with the active customers. The project's levers (``retention_gain``,
+    ``acquisition_gain``, ``ramp_years``) are assumptions.
+
+    Examples
+    --------
+    >>> from crm_lab.simulate import simulate_company
+    >>> from crm_lab.warehouse import build_warehouse
+    >>> wh = build_warehouse(simulate_company(400, seed=1).transactions, clv=False)
+    >>> x = case_inputs(wh)
+    >>> sorted(x) == sorted(BASE_CASE)
+    True
+    """
+    from crm_lab.performance.kpi import transaction_kpis
+
+    for name, v, hi in (("margin_rate", margin_rate, 1.0), ("investment_per_customer",
+                        investment_per_customer, None), ("running_cost_per_customer",
+                        running_cost_per_customer, None), ("service_saving_per_customer",
+                        service_saving_per_customer, None)):
+        check_param(name, v, kind=(int, float), low=0.0, high=hi)
+    years = wh.full_years()
+    t = transaction_kpis(wh, "year")
+    year = str(years[-1]) if years else t.index[-1]
+    row = t.loc[year]
+    if row["customers_at_risk"] <= 0:
+        raise DataError(f"transactions: no buyers in the year before {year}, so the yearly "
+                        "retention cannot be measured. How to fix: use at least two years.")
+    n = float(row["active_customers"])
+    return {"customers": n, "margin": float(margin_rate * row["revenue_per_customer"]),
+            "retention": float(row["retention_rate"]), "retention_gain": float(retention_gain),
+            "new_customers": float(row["new_customers"]),
+            "acquisition_gain": float(acquisition_gain),
+            "service_saving": float(service_saving_per_customer * n),
+            "investment": float(investment_per_customer * n),
+            "running_cost": float(running_cost_per_customer * n),
+            "ramp_years": float(ramp_years)}
 
 
 @dataclass

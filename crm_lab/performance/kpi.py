@@ -30,7 +30,7 @@ from crm_lab.validate import (
 )
 
 __all__ = ["KPI_CATALOGUE", "PERSPECTIVES", "PERIODS", "SEGMENT_ATTRIBUTES", "KPIReport",
-           "kpi_catalogue", "kpi_report", "satisfaction_items"]
+           "kpi_catalogue", "kpi_report", "satisfaction_items", "for_display"]
 
 #: The four perspectives of the balanced scorecard (Kaplan & Norton 1992), in reading order.
 PERSPECTIVES = ("financial", "customer", "internal process", "learning and growth")
@@ -131,6 +131,43 @@ def kpi_catalogue(perspective: str | None = None) -> pd.DataFrame:
         return KPI_CATALOGUE.copy()
     check_param("perspective", perspective, allowed=PERSPECTIVES)
     return KPI_CATALOGUE[KPI_CATALOGUE["perspective"] == perspective].copy()
+
+
+def for_display(frame: pd.DataFrame, kpis=None) -> pd.DataFrame:
+    """KPI columns at the precision a reader uses: shares as % (0.1), money totals in whole
+    units, per-customer money to the cent, other KPIs to 0.1; counts unchanged.
+
+    Share columns are renamed ``<kpi>_pct``. ``kpis`` picks and orders the columns (default:
+    every KPI present).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> for_display(pd.DataFrame({"retention_rate": [0.73456], "revenue": [1234.567]}))
+       revenue  retention_rate_pct
+    0     1235                73.5
+    """
+    cols = [k for k in (kpis if kpis is not None else KPI_CATALOGUE.index) if k in frame.columns]
+    if kpis is not None:
+        missing = [k for k in kpis if k not in frame.columns]
+        if missing:
+            raise ParameterError(f"parameter 'kpis': {missing} not in the table; it has "
+                                 f"{list(frame.columns)}.")
+    out = pd.DataFrame(index=frame.index)
+    for k in cols:
+        unit = KPI_CATALOGUE.loc[k, "unit"] if k in KPI_CATALOGUE.index else ""
+        v = frame[k].astype(float)
+        if unit == "share (0-1)":
+            out[f"{k}_pct"] = (100 * v).round(1)
+        elif unit == "currency":
+            out[k] = v.round(0).astype("Int64")
+        elif unit == "currency per customer":
+            out[k] = v.round(2)
+        elif unit == "customers":
+            out[k] = v.round(0).astype("Int64")
+        else:
+            out[k] = v.round(1)
+    return out
 
 
 def satisfaction_items(survey: pd.DataFrame, prefix: str = "satisfaction_") -> list[str]:

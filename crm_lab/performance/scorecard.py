@@ -202,8 +202,8 @@ def cause_and_effect(wh, survey: pd.DataFrame, *, complaints: pd.DataFrame | Non
     ``satisfaction -> complaints`` (customer -> internal process)
         Poisson GLM of a customer's complaints with offset log(years exposed), exposure from
         the first purchase to 30 days after the last (or the end), with robust (HC1)
-        standard errors because complaint proneness varies beyond satisfaction. Coefficient: log rate per
-        sd of satisfaction.
+        standard errors because complaint proneness varies beyond satisfaction.
+        Coefficient: log rate per sd of satisfaction.
     ``satisfaction -> retention`` (customer -> customer)
         Logit of "bought in the last ``window_days``" among customers who started at least a
         year before the end. Coefficient: log-odds per sd.
@@ -298,7 +298,8 @@ def cause_and_effect(wh, survey: pd.DataFrame, *, complaints: pd.DataFrame | Non
             path = truth.structural["paths"].get("satisfaction->complaint", 0.0)
             t = eff["complaints"]["coef"] + eff["complaints"]["coef_eta_complaint"] * path
         rows.append(_link("satisfaction -> complaints", "satisfaction", "complaint_rate",
-                          "customer", "internal process", "Poisson GLM (robust SE), log rate per sd",
+                          "customer", "internal process",
+                          "Poisson GLM (robust SE), log rate per sd",
                           len(z), float(f.params[1]), f.conf_int(alpha=a)[1], alpha, t,
                           "coef + coef_eta_complaint x path" if eff is not None else "", ""))
     else:
