@@ -427,3 +427,39 @@ def test_bad_business_case_input(tmp_path):
         pf.export_dashboard(tmp_path / "x.pdf", tables={"a": pd.DataFrame({"v": [1]})})
     with pytest.raises(ParameterError, match="figure or table"):
         pf.export_dashboard(tmp_path / "x.html")
+
+
+# ============================================================================ helpers
+
+
+def test_case_inputs_agree_with_plain_pandas(company, wh):
+    tx = company.transactions
+    end = tx["date"].max()
+    last = tx[tx["date"] > end - pd.Timedelta(days=365)]
+    before = tx[(tx["date"] > end - pd.Timedelta(days=730))
+                & (tx["date"] <= end - pd.Timedelta(days=365))]
+    b1, b0 = set(last["customer_id"]), set(before["customer_id"])
+    first = tx.groupby("customer_id")["date"].min()
+    x = pf.case_inputs(wh, margin_rate=0.3, investment_per_customer=30.0)
+    assert x["customers"] == len(b1)
+    assert x["retention"] == pytest.approx(len(b0 & b1) / len(b0))
+    assert x["new_customers"] == (first > end - pd.Timedelta(days=365)).sum()
+    assert x["margin"] == pytest.approx(0.3 * last["amount"].sum() / len(b1))
+    assert x["investment"] == pytest.approx(30.0 * len(b1))
+    with pytest.raises(ParameterError, match="margin_rate"):
+        pf.case_inputs(wh, margin_rate=1.5)
+
+
+def test_for_display_and_period_labels(report):
+    shown = pf.for_display(report.table, ["retention_rate", "revenue", "nps"])
+    assert list(shown.columns) == ["retention_rate_pct", "revenue", "nps"]
+    assert shown["retention_rate_pct"].dropna().map(lambda v: round(v, 1) == v).all()
+    assert str(shown["revenue"].dtype) == "Int64"
+    with pytest.raises(ParameterError, match="kpis"):
+        pf.for_display(report.table, ["no_such_kpi"])
+    dates = pd.Series(pd.to_datetime(["2024-01-31", "2024-04-01", "2025-12-31"]))
+    assert pf.period_labels(dates, "month").tolist() == ["2024-01", "2024-04", "2025-12"]
+    assert pf.period_labels(dates, "quarter").tolist() == ["2024-Q1", "2024-Q2", "2025-Q4"]
+    assert pf.period_labels(dates, "year").tolist() == ["2024", "2024", "2025"]
+    with pytest.raises(ParameterError, match="period"):
+        pf.period_labels(dates, "week")

@@ -55,6 +55,7 @@ from crm_lab.performance.kpi import (
     for_display,
     kpi_catalogue,
     kpi_report,
+    period_labels,
     transaction_kpis,
 )
 from crm_lab.performance.scorecard import (
@@ -67,6 +68,7 @@ from crm_lab.performance.scorecard import (
 __all__ = [
     "KPI_CATALOGUE", "PERIODS", "PERSPECTIVES", "SEGMENT_ATTRIBUTES", "KPIReport",
     "kpi_catalogue", "kpi_report", "transaction_kpis", "for_display", "case_inputs",
+    "period_labels",
     "balanced_scorecard", "cause_and_effect", "cronbach_alpha", "default_targets",
     "BASE_CASE", "BusinessCase", "business_case", "npv", "irr", "payback_period",
     "DISTRIBUTIONS", "MonteCarloResult", "monte_carlo", "ranges_from", "tornado",

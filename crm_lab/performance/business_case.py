@@ -196,14 +196,15 @@ def case_inputs(wh, *, margin_rate: float = 0.3, retention_gain: float = 0.04,
                 acquisition_gain: float = 0.05, investment_per_customer: float = 30.0,
                 running_cost_per_customer: float = 5.0, service_saving_per_customer: float = 5.0,
                 ramp_years: float = 2.0) -> dict:
-    """Business-case inputs from the company's last full year in the warehouse.
+    """Business-case inputs from the company's last year in the warehouse.
 
-    ``customers`` (active in the year), ``new_customers`` (first purchase in the year) and
-    ``retention`` (share of the year before's buyers who bought again) are read from the
-    data (:func:`~crm_lab.performance.kpi.transaction_kpis` by year); ``margin`` is
-    ``margin_rate`` x revenue per active customer; investment, running cost and service
-    saving scale with the active customers. The project's levers (``retention_gain``,
-    ``acquisition_gain``, ``ramp_years``) are assumptions.
+    Over the last 365 days of the log: ``customers`` (buyers), ``new_customers`` (first
+    purchase in the window) and revenue per buyer (``margin`` = ``margin_rate`` x that);
+    ``retention`` is the share of the 365 days before's buyers who bought again. A log shorter
+    than two years uses two windows of half its length and annualizes (``r ** (365 / L)``;
+    counts are scaled to a year). Investment, running cost and service saving scale with the
+    buyers. The project's levers (``retention_gain``, ``acquisition_gain``, ``ramp_years``)
+    are assumptions.
 
     Examples
     --------
@@ -214,24 +215,44 @@ def case_inputs(wh, *, margin_rate: float = 0.3, retention_gain: float = 0.04,
     >>> sorted(x) == sorted(BASE_CASE)
     True
     """
-    from crm_lab.performance.kpi import transaction_kpis
-
     for name, v, hi in (("margin_rate", margin_rate, 1.0), ("investment_per_customer",
                         investment_per_customer, None), ("running_cost_per_customer",
                         running_cost_per_customer, None), ("service_saving_per_customer",
                         service_saving_per_customer, None)):
         check_param(name, v, kind=(int, float), low=0.0, high=hi)
-    years = wh.full_years()
-    t = transaction_kpis(wh, "year")
-    year = str(years[-1]) if years else t.index[-1]
-    row = t.loc[year]
-    if row["customers_at_risk"] <= 0:
-        raise DataError(f"transactions: no buyers in the year before {year}, so the yearly "
-                        "retention cannot be measured. How to fix: use at least two years.")
-    n = float(row["active_customers"])
-    return {"customers": n, "margin": float(margin_rate * row["revenue_per_customer"]),
-            "retention": float(row["retention_rate"]), "retention_gain": float(retention_gain),
-            "new_customers": float(row["new_customers"]),
+    span = wh.sql("SELECT MIN(d.date) AS lo, MAX(d.date) AS hi FROM fact_sales f "
+                  "JOIN dim_date d ON f.date_key = d.date_key")
+    lo, hi = pd.Timestamp(span["lo"].iloc[0]), pd.Timestamp(span["hi"].iloc[0])
+    days = (hi - lo).days + 1
+    length = min(365, days // 2)
+    if length < 28:
+        raise DataError(f"transactions: the log spans {days} days; a yearly business case needs "
+                        "at least two months. How to fix: use a longer history.")
+    cut1 = (hi - pd.Timedelta(days=length)).date()
+    cut0 = (hi - pd.Timedelta(days=2 * length)).date()
+    q = f"""
+WITH b AS (
+  SELECT f.customer_key, d.date, f.amount_cents FROM fact_sales f
+  JOIN dim_date d ON f.date_key = d.date_key
+),
+first AS (SELECT customer_key, MIN(date) AS first_date FROM b GROUP BY customer_key),
+w1 AS (SELECT DISTINCT customer_key FROM b WHERE date > DATE '{cut1}'),
+w0 AS (SELECT DISTINCT customer_key FROM b WHERE date > DATE '{cut0}' AND date <= DATE '{cut1}')
+SELECT (SELECT COUNT(*) FROM w1) AS buyers,
+       (SELECT COUNT(*) FROM w0) AS buyers_before,
+       (SELECT COUNT(*) FROM w0 JOIN w1 USING (customer_key)) AS retained,
+       (SELECT COUNT(*) FROM first WHERE first_date > DATE '{cut1}') AS new_buyers,
+       (SELECT SUM(amount_cents) FROM b WHERE date > DATE '{cut1}') / 100.0 AS revenue"""
+    r = wh.sql(q).iloc[0]
+    if r["buyers_before"] <= 0:
+        raise DataError("transactions: nobody bought in the window before the last one, so "
+                        "retention cannot be measured. How to fix: use a longer history.")
+    scale = 365.0 / length
+    n = float(r["buyers"])
+    retention = float(r["retained"] / r["buyers_before"]) ** scale
+    return {"customers": n, "margin": float(margin_rate * r["revenue"] / n * scale),
+            "retention": retention, "retention_gain": float(retention_gain),
+            "new_customers": float(r["new_buyers"]) * scale,
             "acquisition_gain": float(acquisition_gain),
             "service_saving": float(service_saving_per_customer * n),
             "investment": float(investment_per_customer * n),

@@ -30,7 +30,7 @@ from crm_lab.validate import (
 )
 
 __all__ = ["KPI_CATALOGUE", "PERSPECTIVES", "PERIODS", "SEGMENT_ATTRIBUTES", "KPIReport",
-           "kpi_catalogue", "kpi_report", "satisfaction_items", "for_display"]
+           "kpi_catalogue", "kpi_report", "satisfaction_items", "for_display", "period_labels"]
 
 #: The four perspectives of the balanced scorecard (Kaplan & Norton 1992), in reading order.
 PERSPECTIVES = ("financial", "customer", "internal process", "learning and growth")
@@ -327,8 +327,16 @@ def _period_sql(period: str) -> str:
     return PERIODS[period]
 
 
-def _labels(dates: pd.Series, period: str) -> pd.Series:
-    d = pd.to_datetime(dates)
+def period_labels(dates, period: str = "quarter") -> pd.Series:
+    """The report's period label of each date: ``"2024-03"``, ``"2024-Q1"`` or ``"2024"``.
+
+    Examples
+    --------
+    >>> period_labels(pd.Series(pd.to_datetime(["2024-02-29", "2024-12-31"]))).tolist()
+    ['2024-Q1', '2024-Q4']
+    """
+    check_param("period", period, allowed=list(PERIODS))
+    d = pd.Series(pd.to_datetime(dates))
     if period == "month":
         return d.dt.strftime("%Y-%m")
     if period == "quarter":
@@ -476,7 +484,7 @@ def _dated(frame: pd.DataFrame, date: str, table: str, periods: list[str], perio
         raise DataError(f"{table}['{date}']: {int(d.isna().sum())} missing or unreadable dates. "
                         "How to fix: repair or drop those rows explicitly.")
     out["date"] = d
-    out["period"] = _labels(d, period).to_numpy()
+    out["period"] = period_labels(d, period).to_numpy()
     drop = ~out["period"].isin(periods)
     if segment is not None:
         out["segment"] = out["customer_id"].map(segment)
@@ -582,7 +590,7 @@ def call_kpis(calls: pd.DataFrame, periods: list[str], period: str = "quarter", 
                         "How to fix: add the seconds each caller waited.")
     ab = log["abandoned"] if "abandoned" in log.columns else pd.Series(False, index=log.index)
     log["in_time"] = ~ab & (log["wait_s"] <= threshold)
-    log["period"] = _labels(log["arrival"], period).to_numpy()
+    log["period"] = period_labels(log["arrival"], period).to_numpy()
     log = log[log["period"].isin(periods)]
     g = log.groupby("period")
     out = pd.DataFrame({"calls_offered": g.size(), "calls_in_time": g["in_time"].sum()})
