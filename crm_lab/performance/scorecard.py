@@ -210,7 +210,9 @@ def cause_and_effect(wh, survey: pd.DataFrame, *, complaints: pd.DataFrame | Non
     ``satisfaction -> spend`` (customer -> financial)
         Gamma GLM (log link) of the customer's mean amount per purchase (one observation per
         customer: customers differ in spend far more than their purchases vary).
-        Coefficient: log spend per sd.
+        Coefficient: log spend per sd. Spend has a heavy right tail across customers, so its
+        robust interval is somewhat too narrow: in twelve simulated companies of 5,000
+        customers it covered the truth nine times.
     ``retention -> revenue`` (customer -> financial)
         OLS of revenue in the last year on still being active: revenue kept per retained
         customer (currency).
