@@ -236,6 +236,25 @@ def test_cause_and_effect_recovers_the_truth(company, wh):
     assert 0.8 < ch.attrs["alpha"] < 0.95
 
 
+def test_service_link_with_calls_linked_to_customers(company, wh):
+    # a synthetic call log: four calls per respondent, the more satisfied waiting less
+    rng = np.random.default_rng(5)
+    sv = company.survey
+    sat = sv[["satisfaction_1", "satisfaction_2", "satisfaction_3"]].mean(axis=1).to_numpy()
+    z = (sat - sat.mean()) / sat.std()
+    ids = np.repeat(sv["customer_id"].to_numpy(), 4)
+    wait = np.maximum(0, 25 - 10 * np.repeat(z, 4) + rng.normal(0, 10, ids.size))
+    calls = pd.DataFrame({"customer_id": ids, "wait_s": wait, "abandoned": wait > 45})
+    ch = pf.cause_and_effect(wh, sv, calls=calls)
+    row = ch.loc["service level -> satisfaction"]
+    assert row["model"].startswith("OLS") and row["n"] == sv["customer_id"].nunique()
+    assert row["ci_low"] > 0
+    with pytest.raises(DataError, match="wait_s"):
+        pf.cause_and_effect(wh, sv, calls=calls.drop(columns="wait_s"))
+    few = pf.cause_and_effect(wh, sv, calls=calls.iloc[:40])
+    assert few.loc["service level -> satisfaction", "model"] == "skipped"
+
+
 def test_cronbach_alpha_hand_computed():
     # items a = 1..4, b = 2, 2, 4, 4: variances 5/3 and 4/3, sum variance 17/3;
     # alpha = 2 (1 - 3 / (17/3)) = 16/17

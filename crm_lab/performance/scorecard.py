@@ -191,7 +191,8 @@ def _link(name, source, target, frm, to, model, n, est, ci, alpha, truth, truth_
 
 
 def cause_and_effect(wh, survey: pd.DataFrame, *, complaints: pd.DataFrame | None = None,
-                     truth=None, window_days: int = 180, ci: float = 0.95,
+                     calls: pd.DataFrame | None = None, truth=None, window_days: int = 180,
+                     service_threshold: float = 20.0, ci: float = 0.95,
                      customer_id: str = "customer_id") -> pd.DataFrame:
     """Estimate the scorecard's cause-and-effect links from the data, beside the truth.
 
@@ -217,7 +218,10 @@ def cause_and_effect(wh, survey: pd.DataFrame, *, complaints: pd.DataFrame | Non
         OLS of revenue in the last year on still being active: revenue kept per retained
         customer (currency).
     ``service level -> satisfaction`` (internal process -> customer)
-        Needs calls linked to customers, which these data do not have: reported as skipped.
+        Needs calls linked to customers (``calls`` with ``customer_id``, ``wait_s`` and
+        optionally ``abandoned``): OLS (HC1) of satisfaction (sd) on the share of the
+        customer's calls answered within ``service_threshold`` seconds. Without such a log
+        (the simulated company has none yet) the link is reported as skipped.
 
     The observed score measures satisfaction with error, which shrinks coefficients towards 0
     by about ``sqrt(reliability)``; ``corrected`` divides by ``sqrt(alpha)`` (Cronbach's
@@ -231,6 +235,8 @@ def cause_and_effect(wh, survey: pd.DataFrame, *, complaints: pd.DataFrame | Non
         ``customer_id`` and the satisfaction items.
     complaints : DataFrame, optional
         ``customer_id`` per complaint.
+    calls : DataFrame, optional
+        A call log with ``customer_id`` and ``wait_s`` (seconds), for the service link.
     truth : crm_lab.simulate.Truth, optional
         Adds ``truth``: the simulator's coefficient (complaints: ``coef + coef_eta_complaint
         * path(satisfaction -> complaint)``, the total effect; spend: ``spend.coef``), or for
@@ -352,12 +358,37 @@ GROUP BY f.customer_key"""
                       float(f.params[1]), f.conf_int(alpha=a)[1], None, np.nan, "",
                       "currency per retained customer; an accounting link, not simulated "
                       "as one coefficient"))
-    rows.append(_skipped("service level -> satisfaction", "service_level", "satisfaction",
-                         "internal process", "customer",
-                         "needs calls linked to customers; no call log in these data"))
+    rows.append(_service_link(calls, z, alpha, service_threshold, customer_id, a, fit_x))
     out = pd.DataFrame(rows).set_index("link")
     out.attrs["alpha"] = alpha
     return out
+
+
+def _service_link(calls, z, alpha, threshold, customer_id, a, fit_x):
+    import statsmodels.api as sm
+
+    name = ("service level -> satisfaction", "service_level", "satisfaction",
+            "internal process", "customer")
+    if calls is None:
+        return _skipped(*name, "needs calls linked to customers; no call log in these data")
+    check_param("service_threshold", threshold, kind=(int, float), low=0)
+    check_columns(calls, [customer_id, "wait_s"], "calls",
+                  hint="The service link needs each call's customer and waiting time.")
+    wait = pd.to_numeric(calls["wait_s"], errors="coerce")
+    if wait.isna().any() or (wait < 0).any():
+        raise DataError(f"calls['wait_s']: {int((wait.isna() | (wait < 0)).sum())} missing, "
+                        "non-numeric or negative waits. How to fix: seconds >= 0 per call.")
+    ab = calls["abandoned"].astype(bool) if "abandoned" in calls.columns else False
+    in_time = (~ab) & (wait <= threshold)
+    share = in_time.groupby(calls[customer_id].to_numpy()).mean()
+    common = z.index.intersection(share.index)
+    if len(common) < 30 or share.reindex(common).std() == 0:
+        return _skipped(*name, f"only {len(common)} surveyed customers with calls (or no "
+                        "variation in their service level); at least 30 are needed")
+    f = sm.OLS(z.reindex(common).to_numpy(), fit_x(share.reindex(common))).fit(cov_type="HC1")
+    return _link(*name, f"OLS (HC1), sd of satisfaction per unit share answered in "
+                 f"{threshold:g} s", len(common), float(f.params[1]), f.conf_int(alpha=a)[1],
+                 alpha, np.nan, "", "the simulator has no call log, so no truth to compare")
 
 
 def _skipped(name, source, target, frm, to, why):
