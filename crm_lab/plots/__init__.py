@@ -54,6 +54,15 @@ from crm_lab.plots.loyalty import (
     satisfaction_loyalty_plot,
 )
 from crm_lab.plots.mining import hit_rate_plot, pivot_plot, rules_plot, transition_plot
+from crm_lab.plots.performance import (
+    cashflow_plot,
+    chain_plot,
+    dashboard_figure,
+    kpi_control_plot,
+    npv_distribution_plot,
+    scorecard_plot,
+    tornado_plot,
+)
 from crm_lab.plots.satisfaction import DIAGRAM_POSITIONS, coefficient_plot, ipma_plot, path_diagram
 from crm_lab.plots.segmentation import (
     k_selection_plot,
@@ -78,6 +87,8 @@ __all__ = [
     "stage_profile_plot", "stage_transition_plot", "value_comparison_plot",
     "referral_matrix_plot",
     "effect_plot", "complaint_pareto_plot", "complaint_rate_plot", "resolution_plot",
+    "kpi_control_plot", "scorecard_plot", "chain_plot", "npv_distribution_plot", "tornado_plot",
+    "cashflow_plot", "dashboard_figure",
 ]
 
 
