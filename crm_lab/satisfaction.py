@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -74,6 +75,7 @@ __all__ = [
     "ImproperSolutionWarning",
     "SEMConvergenceWarning",
     "satisfaction_index",
+    "check_scale",
     "importance_performance",
     "MODELS",
     "model_spec",
@@ -260,7 +262,8 @@ DEFAULT_PREFIXES: dict[str, str] = {
 
 
 def blocks_for(spec: ModelSpec, columns: pd.DataFrame | Iterable[str],
-               prefixes: Mapping[str, str] | None = None, sep: str = "_") -> dict[str, list[str]]:
+               prefixes: Mapping[str, str] | None = None,
+               sep: str | None = "_") -> dict[str, list[str]]:
     """Map each construct of ``spec`` to its item columns by prefix.
 
     An item of construct ``c`` is a column named ``prefix + sep + number`` where ``prefix``
@@ -275,7 +278,8 @@ def blocks_for(spec: ModelSpec, columns: pd.DataFrame | Iterable[str],
     prefixes : dict, optional
         Construct -> prefix, e.g. ``{"image": "imag", "expectations": "expe"}``.
     sep : str
-        Separator between prefix and number (``""`` for ``imag1``).
+        Separator between prefix and number (``""`` or ``None`` for ``imag1``). A column named
+        exactly like the prefix (``CUSCO``) is a single-item block when no numbered one exists.
 
     Returns
     -------
@@ -297,6 +301,9 @@ def blocks_for(spec: ModelSpec, columns: pd.DataFrame | Iterable[str],
     if not isinstance(spec, ModelSpec):
         raise ParameterError("parameter 'spec' must be a ModelSpec such as ACSI or ECSI.")
     cols = [str(c) for c in (columns.columns if isinstance(columns, pd.DataFrame) else columns)]
+    sep = "" if sep is None else sep
+    if not isinstance(sep, str):
+        raise ParameterError(f"parameter 'sep' must be text such as '_' or '' (none), got {sep!r}.")
     prefixes = dict(prefixes or {})
     unknown = [c for c in prefixes if c not in spec.constructs]
     if unknown:
@@ -307,6 +314,8 @@ def blocks_for(spec: ModelSpec, columns: pd.DataFrame | Iterable[str],
         prefix = prefixes.get(c, DEFAULT_PREFIXES.get(c, c))
         pat = re.compile(rf"^{re.escape(prefix)}{re.escape(sep)}(\d+)$")
         found = sorted((int(m.group(1)), col) for col in cols if (m := pat.match(col)))
+        if not found and prefix in cols:  # a single-item block named by its prefix ("CUSCO")
+            found = [(0, prefix)]
         if not found:
             shown = ", ".join(cols[:12]) + (" ..." if len(cols) > 12 else "")
             raise ParameterError(
@@ -365,6 +374,22 @@ def _labels_for(by, index: pd.Index) -> pd.Series:
     return g
 
 
+def check_scale(scale) -> tuple[float, float]:
+    """Check an answer scale ``(low, high)`` (a list from a notebook parameter is fine).
+
+    Examples
+    --------
+    >>> check_scale([0, 10])
+    (0, 10)
+    """
+    if isinstance(scale, (str, bytes)) or not isinstance(scale, Sequence) or len(scale) != 2 \
+            or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in scale) \
+            or not scale[1] > scale[0]:
+        raise ParameterError("parameter 'scale' must be (low, high) with high > low, e.g. "
+                             f"(1, 10) or (0, 10), got {scale!r}.")
+    return (scale[0], scale[1])
+
+
 def _index_scale(result: PLSResult, scale) -> tuple[float, float]:
     """The answer scale of an index: the one stored on ``result`` unless ``scale`` is given;
     a ``scale`` that contradicts the stored one is refused."""
@@ -376,10 +401,7 @@ def _index_scale(result: PLSResult, scale) -> tuple[float, float]:
                                  "scale=(low, high), e.g. scale=(1, 10), or refit with "
                                  "pls_pm(..., scale=(low, high)).")
         return (fitted[0], fitted[1])
-    if isinstance(scale, (str, bytes)) or not isinstance(scale, Sequence) or len(scale) != 2 \
-            or not scale[1] > scale[0]:
-        raise ParameterError("parameter 'scale' must be (low, high) with high > low, "
-                             f"got {scale!r}.")
+    scale = check_scale(scale)
     if fitted is not None and tuple(scale) != tuple(fitted):
         raise ParameterError(f"parameter 'scale' = {tuple(scale)} contradicts the scale "
                              f"{tuple(fitted)} the model was fitted with (pls_pm(..., "

@@ -101,3 +101,13 @@ def test_runs_never_overwrite_each_other(tmp_path, monkeypatch, capsys):
         assert (f / "tiny.ipynb").exists() and (f / "tiny.html").exists()
         assert (f / "parameters.json").read_text().strip() == '{"x": 2}'
     assert str(folders[0] / "tiny.html") in capsys.readouterr().out
+
+
+def test_chapter03_takes_a_survey_mapping_from_the_command_line(tmp_path):
+    ch03 = ROOT / "notebooks" / "03_satisfaction_index.ipynb"
+    (tmp_path / "mobi.csv").write_text("IMAG1,CUSCO\n7,6\n")
+    params = run_parameters(ch03, [["data", "mobi.csv"], ["model", "ecsi"], ["sep", '""'],
+                                   ["prefixes", "{image: IMAG, complaints: CUSCO}"],
+                                   ["scale", "[0, 10]"]], cwd=tmp_path)
+    assert params == {"data": str(tmp_path / "mobi.csv"), "model": "ecsi", "sep": "",
+                      "prefixes": {"image": "IMAG", "complaints": "CUSCO"}, "scale": [0, 10]}

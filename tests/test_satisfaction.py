@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from _helpers import reference_csv
 
+from crm_lab import satisfaction
 from crm_lab.satisfaction import (
     ACSI,
     CCSI,
@@ -44,6 +45,7 @@ from crm_lab.satisfaction import (
     satisfaction_index,
     score_recovery,
 )
+from crm_lab.validate import ParameterError
 
 # ----------------------------------------------------------------------------- simulated truth
 # Standardised structural model for the ACSI paths (every construct has variance 1).
@@ -721,3 +723,23 @@ def test_blocks_for_suggests_sep_only_when_it_works():
     with pytest.raises(ValueError, match="pass sep='_'"):
         blocks_for(ACSI, ["expect_1", "quality_1", "value_1", "satisfaction_1",
                           "complaint_1", "loyalty_1"], sep="")
+
+
+def test_blocks_for_single_item_block_and_no_separator():
+    # The ECSI mobile-phone survey (semPLS's mobi) names its items IMAG1..5, ..., and its one
+    # complaints item CUSCO: the mapping reads it as is, without renaming.
+    cols = ["IMAG1", "IMAG2", "CUEX1", "PERQ1", "PERV1", "CUSA1", "CUSCO", "CUSL1", "CUSL2"]
+    prefixes = {"image": "IMAG", "expectations": "CUEX", "quality": "PERQ", "value": "PERV",
+                "satisfaction": "CUSA", "complaints": "CUSCO", "loyalty": "CUSL"}
+    for sep in ("", None):
+        blocks = satisfaction.blocks_for(satisfaction.ECSI, cols, prefixes=prefixes, sep=sep)
+        assert blocks["complaints"] == ["CUSCO"] and blocks["loyalty"] == ["CUSL1", "CUSL2"]
+    with pytest.raises(ParameterError, match="'sep'"):
+        satisfaction.blocks_for(satisfaction.ECSI, cols, prefixes=prefixes, sep=1)
+
+
+def test_check_scale():
+    assert satisfaction.check_scale([0, 10]) == (0, 10)
+    for bad in ([10, 1], "1-10", [1], [1, "10"]):
+        with pytest.raises(ParameterError, match="parameter 'scale'"):
+            satisfaction.check_scale(bad)
