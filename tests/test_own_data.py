@@ -101,7 +101,8 @@ def test_chapter_04_with_own_names_and_dates(eu_csv, tmp_path):
                           clv.GammaGamma().fit(spenders).params_])
     assert fitted.keys() == set(expected.index)
     for name, value in expected.items():
-        assert fitted[name] == pytest.approx(value, abs=1e-3), name
+        # the chapter shows four significant figures (plots.book_float)
+        assert fitted[name] == pytest.approx(value, rel=5e-4, abs=5e-4), name
 
 
 # ----------------------------------------------------------------------------- knobs, public names
