@@ -87,8 +87,8 @@ def summary_sql(freq: str, observation_end, *, freq_multiplier: float = 1,
 
     Examples
     --------
-    >>> print(summary_sql("D", "2024-12-31").splitlines()[0])
-    WITH tx AS (SELECT customer_id, CAST(datediff('day', DATE '1970-01-01', CAST(date AS DATE)) AS BIGINT) AS p, amount
+    >>> print(summary_sql("W", "2024-12-31", dialect="spark").splitlines()[1])
+      FROM tx_log WHERE date < TIMESTAMP '2025-01-01 00:00:00'),
     """
     check_param("dialect", dialect, allowed=list(_DAY))
     check_param("freq", freq, allowed=list(FREQS))
@@ -170,6 +170,8 @@ class _DuckDB:
     def query(self, sql: str) -> pd.DataFrame:
         return self.con.sql(sql).df()
 
+    query_small = query
+
     def close(self):
         self.con.close()
 
@@ -204,6 +206,10 @@ class _Spark:
         finally:
             shutil.rmtree(out, ignore_errors=True)
 
+    def query_small(self, sql: str) -> pd.DataFrame:
+        """Run ``sql`` whose result is a few rows (collected through the driver)."""
+        return pd.DataFrame([r.asDict() for r in self.frame(sql).collect()])
+
     def close(self):
         pass
 
@@ -226,6 +232,7 @@ def spark_session(master: str = "local[2]", *, driver_memory: str = "1g",
                           ) from err
     spark = (SparkSession.builder.master(master).appName(app_name)
              .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
              .config("spark.driver.memory", driver_memory)
              .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
              .config("spark.sql.session.timeZone", "UTC")
@@ -263,7 +270,7 @@ def _check_source(source, backend) -> None:
 
 
 def _validate(eng) -> pd.Series:
-    stats = eng.query(_stats_sql()).iloc[0]
+    stats = eng.query_small(_stats_sql()).iloc[0]
     if int(stats["n_rows"]) == 0:
         raise DataError("the Parquet source has no rows; give a non-empty transaction log.")
     for col in ("customer_id", "date", "amount"):
@@ -278,20 +285,38 @@ def _validate(eng) -> pd.Series:
     return stats
 
 
-def _warn_excluded(eng, cutoff: pd.Timestamp, what: str, last) -> None:
+def _warn_excluded(eng, cutoff: pd.Timestamp, what: str, last, stacklevel: int) -> None:
     """The warning of :func:`crm_lab.summary.exclude_after`, counted by the engine."""
     last = pd.Timestamp(last)
     midnight = cutoff == cutoff.normalize()
     if not (last >= cutoff + pd.Timedelta(days=1) if midnight else last > cutoff):
         return
-    row = eng.query(_excluded_sql(cutoff)).iloc[0]
+    row = eng.query_small(_excluded_sql(cutoff)).iloc[0]
     n_out, lost = int(row["n_out"]), int(row["n_all"] - row["n_kept"])
     if int(row["n_kept"]) == 0:
         raise ParameterError(f"parameter {what!r} ({cutoff.date()}) lies before every purchase "
                              "in the log; choose a later date.")
     tail = f"; {lost:,} customer(s) have no purchase left and are dropped" if lost else ""
     warnings.warn(f"{n_out:,} transaction(s) dated after {what}={cutoff.date()} were excluded"
-                  f"{tail}.", ExclusionWarning, stacklevel=4)
+                  f"{tail}.", ExclusionWarning, stacklevel=stacklevel)
+
+
+def _prepare_summary(eng, freq, observation_end, freq_multiplier, stacklevel=4):
+    """Validate the source, resolve the end date, warn about excluded rows; the SQL to run."""
+    last = pd.Timestamp(_validate(eng)["last_date"])
+    end = last if observation_end is None else as_timestamp("observation_end", observation_end)
+    _warn_excluded(eng, end, "observation_end", last, stacklevel)
+    return summary_sql(freq, end, freq_multiplier=freq_multiplier, dialect=eng.dialect), end
+
+
+def _prepare_rfm(eng, as_of, stacklevel=4):
+    last = pd.Timestamp(_validate(eng)["last_date"])
+    if as_of is None:
+        as_of = last.normalize() + pd.Timedelta(days=1)
+    else:
+        as_of = as_timestamp("as_of", as_of)
+    _warn_excluded(eng, as_of, "as_of", last, stacklevel)
+    return rfm_sql(as_of, dialect=eng.dialect), as_of
 
 
 def _read_all(source) -> pd.DataFrame:
@@ -375,6 +400,8 @@ def customer_summary_at_scale(
     check_param("freq_multiplier", freq_multiplier, kind=(int, float))
     if not freq_multiplier > 0:
         raise ParameterError(f"parameter 'freq_multiplier' must be > 0, got {freq_multiplier!r}.")
+    if observation_end is not None:
+        observation_end = as_timestamp("observation_end", observation_end)
     if backend == "pandas":
         from crm_lab.clv import customer_summary
 
@@ -387,12 +414,7 @@ def customer_summary_at_scale(
                              f"{backend!r}, got {freq!r}; use backend='pandas' for others.")
     eng = _engine(source, backend, spark, threads, memory_limit, temp_directory)
     try:
-        stats = _validate(eng)
-        last = pd.Timestamp(stats["last_date"])
-        end = last if observation_end is None else as_timestamp("observation_end",
-                                                                observation_end)
-        _warn_excluded(eng, end, "observation_end", last)
-        sql = summary_sql(freq, end, freq_multiplier=freq_multiplier, dialect=eng.dialect)
+        sql, end = _prepare_summary(eng, freq, observation_end, freq_multiplier)
         out = _finish(eng.query(sql), ["frequency"])
     finally:
         eng.close()
@@ -438,6 +460,8 @@ def rfm_table_at_scale(
     2000
     """
     _check_source(source, backend)
+    if as_of is not None:
+        as_of = as_timestamp("as_of", as_of)
     if backend == "pandas":
         from crm_lab.segmentation import rfm_table
 
@@ -446,14 +470,7 @@ def rfm_table_at_scale(
         return out
     eng = _engine(source, backend, spark, threads, memory_limit, temp_directory)
     try:
-        stats = _validate(eng)
-        last = pd.Timestamp(stats["last_date"])
-        if as_of is None:
-            as_of = last.normalize() + pd.Timedelta(days=1)
-        else:
-            as_of = as_timestamp("as_of", as_of)
-        _warn_excluded(eng, as_of, "as_of", last)
-        sql = rfm_sql(as_of, dialect=eng.dialect)
+        sql, as_of = _prepare_rfm(eng, as_of)
         out = _finish(eng.query(sql), ["recency_days", "frequency"],
                       ["first_purchase", "last_purchase"])
     finally:
