@@ -21,6 +21,7 @@ import pytest
 from crm_lab.bigdata import (
     TRUTH,
     customer_summary_at_scale,
+    mobile,
     parquet_glob,
     rfm_table_at_scale,
     write_transaction_log,
@@ -187,6 +188,53 @@ def test_bad_sources_are_refused(tmp_path):
         customer_summary_at_scale(tmp_path / "neg.parquet", observation_end="not a date")
 
 
+# ------------------------------------------------------------------------------ mobile CRM
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, log):
+    return mobile.write_app_events(tmp_path_factory.mktemp("app") / "app", 2_000, seed=5,
+                                   chunk_customers=700)
+
+
+def test_sessionisation_finds_the_simulated_sessions(app):
+    s = mobile.sessions(app["path"], threads=1)
+    assert len(s) == app["n_sessions"]
+    assert (s.groupby("customer_id")["session_no"].max()
+            == s.groupby("customer_id").size()).all()
+    assert (s["session_end"] - s["session_start"]).max() < pd.Timedelta(minutes=15)
+    # a gap rule longer than the gap between two slots merges sessions
+    assert len(mobile.sessions(app["path"], gap_minutes=24 * 60, threads=1)) < len(s)
+
+
+def test_funnel_recovers_the_step_probabilities(app):
+    f = mobile.funnel(app["path"], threads=1)
+    assert f.loc["app_open", "sessions"] == app["n_sessions"]
+    # binomial shares over >10,000 sessions: within 0.02 of the simulated probabilities
+    for step in ("view_product", "view_cart", "purchase"):
+        assert f.loc[step, "step_conversion"] == pytest.approx(app[step], abs=0.02), step
+    push = mobile.sessions(app["path"], threads=1)["from_push"].mean()
+    assert push == pytest.approx(app["push"], abs=0.02)
+
+
+def test_engagement_matches_pandas(app):
+    e = mobile.engagement(app["path"], threads=1)
+    ev = read(app["path"])
+    days = ev.assign(day=ev["ts"].dt.normalize())[["day", "customer_id"]].drop_duplicates()
+    ym = days["day"].dt.year * 100 + days["day"].dt.month
+    mau = days.groupby(ym)["customer_id"].nunique()
+    dau = days.groupby("day").size()
+    mean_dau = dau.groupby(dau.index.year * 100 + dau.index.month).mean()
+    assert (e["mau"] == mau).all()
+    np.testing.assert_allclose(e["mean_dau"], mean_dau.to_numpy(), rtol=1e-12)
+    assert ((e["stickiness"] > 0) & (e["stickiness"] <= 1)).all()
+
+
+def test_app_analytics_refuse_pandas(app):
+    with pytest.raises(ParameterError, match="'duckdb' or 'spark'"):
+        mobile.funnel(app["path"], backend="pandas")
+
+
 # ------------------------------------------------------------------------------------ Spark
 
 try:
@@ -221,6 +269,20 @@ def test_three_backends_agree_exactly(log, spark):
     ra = rfm_table_at_scale(log.path, "pandas")
     rc = rfm_table_at_scale(log.path, "spark", spark=spark)
     assert_same(ra, rc, "rfm")
+
+
+@needs_java
+@pytest.mark.slow
+def test_app_analytics_are_the_same_on_spark(app, spark):
+    a = mobile.sessions(app["path"], threads=1)
+    b = mobile.sessions(app["path"], "spark", spark=spark)
+    pd.testing.assert_frame_equal(a.drop(columns="revenue"), b.drop(columns="revenue"))
+    np.testing.assert_allclose(b["revenue"], a["revenue"], rtol=1e-12, atol=1e-9)
+    pd.testing.assert_frame_equal(mobile.engagement(app["path"], threads=1),
+                                  mobile.engagement(app["path"], "spark", spark=spark),
+                                  check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(mobile.funnel(app["path"], threads=1),
+                                  mobile.funnel(app["path"], "spark", spark=spark))
 
 
 @needs_java

@@ -154,7 +154,7 @@ def _excluded_sql(cutoff: pd.Timestamp, table: str = _TABLE) -> str:
 class _DuckDB:
     dialect = "duckdb"
 
-    def __init__(self, source, threads, memory_limit, temp_directory):
+    def __init__(self, source, threads, memory_limit, temp_directory, table=_TABLE):
         import duckdb
 
         config = {"memory_limit": memory_limit, "preserve_insertion_order": False}
@@ -163,9 +163,10 @@ class _DuckDB:
         if temp_directory is not None:
             config["temp_directory"] = os.fspath(temp_directory)
         self.con = duckdb.connect(config=config)
+        self.con.sql("SET enable_progress_bar = false")
         glob = parquet_glob(source).replace("'", "''")
-        self.con.sql(f"CREATE VIEW {_TABLE} AS SELECT * FROM read_parquet('{glob}')")
-        self.columns = self.con.sql(f"SELECT * FROM {_TABLE} LIMIT 0").columns
+        self.con.sql(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}')")
+        self.columns = self.con.sql(f"SELECT * FROM {table} LIMIT 0").columns
 
     def query(self, sql: str) -> pd.DataFrame:
         return self.con.sql(sql).df()
@@ -179,11 +180,11 @@ class _DuckDB:
 class _Spark:
     dialect = "spark"
 
-    def __init__(self, source, spark):
+    def __init__(self, source, spark, table=_TABLE):
         self.spark = spark if spark is not None else spark_session()
         self.spark.conf.set("spark.sql.session.timeZone", "UTC")
         frame = self.spark.read.parquet(os.fspath(source))
-        frame.createOrReplaceTempView(_TABLE)
+        frame.createOrReplaceTempView(table)
         self.columns = frame.columns
 
     def frame(self, sql: str):
