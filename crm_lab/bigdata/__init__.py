@@ -19,8 +19,8 @@ from crm_lab.bigdata.engines import (
     spark_session,
     summary_sql,
 )
-from crm_lab.bigdata.logs import TRUTH, LogInfo, parquet_glob, write_transaction_log
+from crm_lab.bigdata.logs import TRUTH, LogInfo, parquet_glob, to_parquet, write_transaction_log
 
 __all__ = ["BACKENDS", "TRUTH", "LogInfo", "customer_summary_at_scale", "parquet_glob",
-           "rfm_sql", "rfm_table_at_scale", "spark_session", "summary_sql",
+           "rfm_sql", "rfm_table_at_scale", "spark_session", "summary_sql", "to_parquet",
            "write_transaction_log"]

@@ -36,7 +36,8 @@ import pandas as pd
 
 from crm_lab.validate import ParameterError, check_param
 
-__all__ = ["TRUTH", "LogInfo", "write_transaction_log", "simulate_block", "parquet_glob"]
+__all__ = ["TRUTH", "LogInfo", "write_transaction_log", "simulate_block", "parquet_glob",
+           "to_parquet"]
 
 #: Default parameters of the simulated customers (rates per day).
 TRUTH = {"r": 0.6, "alpha": 20.0, "a": 0.8, "b": 4.0, "p_gg": 6.0, "q": 3.8, "gamma": 15.0}
@@ -90,6 +91,36 @@ def parquet_glob(path: str) -> str:
     """
     path = os.fspath(path)
     return os.path.join(path, "**", "*.parquet") if os.path.isdir(path) else path
+
+
+def to_parquet(frame: pd.DataFrame, path) -> str:
+    """Write a DataFrame to one Parquet file with DuckDB (no pyarrow needed); returns the path.
+
+    Timestamps are stored to the microsecond (Spark reads those; nanoseconds it does not).
+
+    Examples
+    --------
+    >>> import tempfile, duckdb
+    >>> f = to_parquet(pd.DataFrame({"a": [1, 2]}), tempfile.mkdtemp() + "/a.parquet")
+    >>> duckdb.sql(f"SELECT sum(a) FROM '{f}'").fetchall()
+    [(3,)]
+    """
+    import duckdb
+
+    path = os.fspath(path)
+    frame = frame.copy()
+    for col in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            frame[col] = frame[col].astype("datetime64[us]")
+        elif pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].astype(object)
+    con = duckdb.connect()
+    try:
+        con.register("frame_", frame)
+        con.sql(f"COPY frame_ TO '{path}' (FORMAT parquet)")
+    finally:
+        con.close()
+    return path
 
 
 def simulate_block(n_customers: int, rng: np.random.Generator, n_days: int,
