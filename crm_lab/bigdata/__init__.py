@@ -5,7 +5,10 @@
 * :mod:`crm_lab.bigdata.engines`: the heavy step (transactions -> one row per customer) on
   pandas, DuckDB out of core or Spark, identical results
   (:func:`customer_summary_at_scale`, :func:`rfm_table_at_scale`);
-* :mod:`crm_lab.bigdata.job`: the same step as a ``spark-submit`` job.
+* :mod:`crm_lab.bigdata.job`: the same step as a ``spark-submit`` job (its docstring has the
+  recipe for a standalone or managed cluster with the log on object storage);
+* :mod:`crm_lab.bigdata.mobile`: an app event stream for the same customers, and
+  sessionisation, DAU / MAU / stickiness and funnels in SQL for DuckDB and Spark.
 
 The light step (BG/NBD, Gamma-Gamma, segmentation) then runs in memory on the small result,
 with the chapters' own functions.
