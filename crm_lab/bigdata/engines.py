@@ -379,6 +379,9 @@ def customer_summary_at_scale(
         spilling (``"1GB"``) and where it spills (default: DuckDB's own ``.tmp``).
     spark : pyspark.sql.SparkSession, optional
         The session for ``backend="spark"``; default :func:`spark_session` (``local[2]``).
+        The result comes back through a temporary Parquet directory on the driver's disk,
+        which suits local mode; on a cluster run :mod:`crm_lab.bigdata.job`, which writes to
+        shared storage.
 
     Returns
     -------
