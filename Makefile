@@ -35,11 +35,11 @@ $(STAMP): pyproject.toml $(LOCK) | $(PY)
 # notebooks and run `make test` before committing a new lock.
 lock: | $(PY)
 	$(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra test --extra bench \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra test --extra bench --extra bigdata \
 		--python-version 3.11 --upgrade --quiet --no-header -o $(LOCK).new
 	{ echo "# requirements.lock: the exact versions \`make\` installs (Python 3.11+). The committed notebook"; \
 	  echo "# outputs were made with these. Regenerate with \`make lock\` (uv pip compile of pyproject.toml's"; \
-	  echo "# dependencies and its book, test and bench extras); run the suite against the newest releases"; \
+	  echo "# dependencies and its book, test, bench and bigdata extras); run the suite against the newest releases"; \
 	  echo "# without the lock with \`make test-latest\`."; cat $(LOCK).new; } > $(LOCK)
 	rm $(LOCK).new
 	rm -f $(STAMP)
@@ -48,7 +48,7 @@ lock: | $(PY)
 # separate environment (stored outputs may legitimately differ; that is what it shows).
 test-latest:
 	$(PYTHON) -m venv .venv-latest
-	.venv-latest/bin/python -m pip install --quiet --upgrade -e ".[book,test,bench]"
+	.venv-latest/bin/python -m pip install --quiet --upgrade -e ".[book,test,bench,bigdata]"
 	.venv-latest/bin/python datasets/build.py all --if-missing
 	CRM_LAB_UNLOCKED=1 .venv-latest/bin/python -m pytest
 

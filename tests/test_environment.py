@@ -27,7 +27,7 @@ def _locked() -> dict[str, str]:
 def test_lock_pins_every_dependency_exactly():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = list(project["dependencies"])
-    for extra in ("book", "test", "bench"):
+    for extra in ("book", "test", "bench", "bigdata"):
         wanted += project["optional-dependencies"][extra]
     pins = _locked()
     missing = sorted({_name(r) for r in wanted} - set(pins))
