@@ -30,7 +30,7 @@ __all__ = ["BookData", "check_parameters", "load", "truth_paths", "truth_effects
 BUILTIN_DATA = ("simulated", "cdnow")
 #: The tables of the simulated company, in the order the book presents them.
 TABLES = ("customers", "transactions", "line_items", "survey", "complaints", "subscriptions",
-          "contacts")
+          "contacts", "promotions", "calls", "prospects", "acquisition_contacts")
 DEFAULT_SEED = 0
 DEFAULT_N_CUSTOMERS = 5000
 
@@ -60,6 +60,10 @@ class BookData:
     complaints: pd.DataFrame | None = None
     subscriptions: pd.DataFrame | None = None
     contacts: pd.DataFrame | None = None
+    promotions: pd.DataFrame | None = None
+    calls: pd.DataFrame | None = None
+    prospects: pd.DataFrame | None = None
+    acquisition_contacts: pd.DataFrame | None = None
     truth: object | None = None
     params: dict = field(default_factory=dict)
 

@@ -10,7 +10,7 @@ The world
 ---------
 A retailer (online shop, stores and an app, with an optional paid membership)
 observes its customers for about three years (``start`` to ``end``, both
-inclusive, day resolution). There are seven tables, one row per ...
+inclusive, day resolution). There are eleven tables, one row per ...
 
 ``customers``
     ... customer: ``customer_id`` (1..n), ``signup_date``, demographics
@@ -19,10 +19,13 @@ inclusive, day resolution). There are seven tables, one row per ...
     *latent*: real companies do not observe it. We keep it in the table so
     that you can check a segmentation, but a fair analysis does not use it as
     an input. Sign-ups are spread over the window, more of them early.
+    ``referred_by`` (nullable Int64) is the customer who referred a customer
+    acquired through ``referral``, ``referral_date`` when.
 ``transactions``
     ... purchase: ``transaction_id``, ``customer_id``, ``date``, ``amount``
-    (2 decimals, > 0) and ``channel`` (online / store / app). Ids increase with
-    the date. Every customer's first purchase is on the sign-up date.
+    (2 decimals, > 0, what was paid), ``channel`` (online / store / app) and
+    ``discount`` (money off on top of ``amount``; 0 at full price). Ids increase
+    with the date. Every customer's first purchase is on the sign-up date.
 ``line_items``
     ... product in a purchase: ``transaction_id``, ``line_no``,
     ``product_id``, ``category``, ``price``. A basket holds 1 to 5 different
@@ -49,6 +52,22 @@ inclusive, day resolution). There are seven tables, one row per ...
     ``campaign``, ``date``, ``channel``, ``treated`` (a randomised 50/50
     split: the control group gets no message) and ``responded`` (within 30
     days).
+``promotions``
+    ... promotion of the calendar: ``promotion_id``, ``name``, ``start_date``,
+    ``end_date`` (inclusive), ``discount_rate``.
+``calls``
+    ... inbound service call of the last four weeks: ``call_id``,
+    ``customer_id`` (nullable: unidentified callers), ``arrival`` (to the
+    second), ``wait_s``, ``handle_s`` (NaN if abandoned), ``abandoned``,
+    ``reason``; the call-log schema of :mod:`crm_lab.callcentre`.
+``prospects``
+    ... prospect contacted by an acquisition campaign: ``prospect_id``, the
+    customers' demographics and ``customer_id`` (nullable: the customer the
+    prospect became).
+``acquisition_contacts``
+    ... acquisition contact: ``contact_id``, ``prospect_id``, ``campaign``,
+    ``channel`` (search / social / partner), ``date``, ``cost``,
+    ``responded``.
 
 How it is generated (the truth)
 -------------------------------
@@ -105,11 +124,62 @@ How it is generated (the truth)
    and being contacted adds a segment-specific effect on the log-odds: large
    for bargain hunters, negative for champions ("sleeping dogs"). The true
    uplift of every contact is in ``truth.uplift``.
+9. **Behavioural signatures** (:mod:`crm_lab.simulate.behaviour`,
+   ``truth.behaviour``). Purchases are a Poisson process in each segment's
+   operational time: the rate ``lam_i`` is multiplied by a daily factor (a
+   November-December peak, a summer dip, an uplift on promotion days) scaled
+   to mean 1. A purchase on a promotion day is on promotion with a segment's
+   probability, outside with an everyday-coupon probability; ``discount =
+   amount * rate / (1 - rate)``. Each customer has two favourite categories
+   and takes a segment-specific share of items from them; channels get
+   segment tilts. Clustering ``behaviour_features(..., signals="all")``
+   recovers the segments (ARI about 0.56-0.59 at k = 4).
+10. **Nonlinear loyalty response** (:mod:`crm_lab.simulate.response`,
+    ``truth.loyalty_response``). ``eta_loyalty`` gets ``b3 * He3(s) / sqrt(6)``,
+    ``He3(s) = s^3 - 3 s``, uncorrelated with every linear function of the
+    latents, so ``truth.structural`` stays exact; on average loyalty is
+    ``rho * ((1 - kappa) s + kappa s^3 / 3)`` with ``kappa = 1.25 *
+    competition - 0.25``: flat in the middle under high competition, steady
+    with flatter ends under low. The dropout log-odds use the same shape.
+11. **Service recovery** (``truth.service_recovery``). Complaints are drawn
+    over the whole window before the purchases (and kept while the customer is
+    active); each is handled fast (resolved within 3 days), slow or never, and
+    from when its outcome is known it adds an effect to the dropout log-odds
+    at later purchases, to stated loyalty at a later survey, and to the
+    membership churn hazard (first complaint during the membership). With
+    ``recovery_paradox=True`` fast handling leaves customers more loyal than
+    no complaint.
+12. **Service calls** (:mod:`crm_lab.simulate.service`, ``truth.calls``,
+    ``truth.call_intervals``). Half-hourly Poisson arrival rates (weekday and
+    intraday profiles, proportional to ``n_customers``), staffing by Erlang C
+    for 80 % of calls within 20 s (one agent short on Monday mornings), run
+    through :func:`crm_lab.callcentre.simulate_calls` with lognormal handle
+    times and exponential patience; known callers are customers signed up by
+    the day, drawn in proportion to their purchase rate.
+13. **Acquisition** (:mod:`crm_lab.simulate.acquisition`,
+    ``truth.acquisition``). Over the last six months, prospects are contacted
+    by search, social and partner campaigns at a cost per contact; response is
+    logistic in channel and demographics. The customers acquired through those
+    channels in the period are the responders; non-responders are drawn so
+    that the contacted population responds exactly by the model. The truth
+    holds the coefficients, expected response rates and cost per acquired
+    customer by channel.
+14. **Referrals** (``truth.referrals``). The referrer of a customer acquired
+    through ``referral`` is drawn among earlier customers still active, with
+    weight ``exp(0.4 * eta_satisfaction + 0.5 * eta_loyalty)`` (capped at 3 sd).
+
+``company.truth.summary("mechanisms")`` lists every mechanism in one table.
 
 Reproducibility: the same arguments and the same numpy/pandas versions give
 identical tables. Customers are simulated in chunks of 50,000, each with its
-own random stream spawned from ``numpy.random.SeedSequence(seed)``, so
-millions of customers fit in memory.
+own random streams spawned from ``numpy.random.SeedSequence(seed)``, so
+millions of customers fit in memory; company-wide steps (referrals, calls,
+acquisition) have a stream of their own.
+
+The package: ``_common`` (constants, schemas), ``world`` (structural model,
+catalogue, rules), ``behaviour``, ``response``, ``customers`` (one chunk),
+``service``, ``acquisition``, ``assemble`` and ``company`` (the
+:class:`Company` and :class:`Truth` containers).
 
 References
 ----------
@@ -119,6 +189,12 @@ Science*, 24(2), 275-284.
 
 Fornell, C., Johnson, M. D., Anderson, E. W., Cha, J. & Bryant, B. E. (1996).
 The American Customer Satisfaction Index. *Journal of Marketing*, 60(4), 7-18.
+
+Jones, T. O. & Sasser, W. E. (1995). Why satisfied customers defect.
+*Harvard Business Review*, 73(6), 88-99.
+
+de Matos, C. A., Henrique, J. L. & Rossi, C. A. V. (2007). Service recovery
+paradox: a meta-analysis. *Journal of Service Research*, 10(1), 60-77.
 """
 
 
@@ -161,9 +237,11 @@ def simulate_company(
     *,
     survey_share: float = 0.25,
     subscription_share: float = 0.6,
+    competition: float = 0.8,
+    recovery_paradox: bool = False,
     _chunk_size: int = CHUNK_SIZE,
 ) -> Company:
-    """Simulate the CRM Lab company: seven tables and the truth behind them.
+    """Simulate the CRM Lab company: eleven tables and the truth behind them.
 
     See the module docstring of :mod:`crm_lab.simulate` for the tables and the
     generating model. All truth is in ``company.truth``.
@@ -184,6 +262,16 @@ def simulate_company(
     subscription_share : float in [0, 1], default 0.6
         Average probability that a customer takes a membership (it varies by
         segment; memberships that would start after ``end`` are dropped).
+    competition : float in [0, 1], default 0.8
+        Competitive intensity of the market. It sets how stated and behavioural loyalty
+        respond to satisfaction (``truth.loyalty_response``): near 1 the middle of the
+        satisfaction-loyalty curve is flat and its ends steep (Jones & Sasser's
+        high-competition curve), at 0.2 the response is linear, at 0 it is steadiest in
+        the middle with flatter ends (low competition).
+    recovery_paradox : bool, default False
+        If True, a complaint resolved quickly leaves the customer more loyal (lower
+        dropout, higher stated loyalty, lower churn hazard) than the same customer without
+        a complaint: the service-recovery paradox (``truth.service_recovery``).
     _chunk_size : int, default 50000
         Customers simulated per random stream. Output depends on it, so leave
         it alone unless testing.
@@ -230,20 +318,25 @@ def simulate_company(
         raise ParameterError(f"parameter 'survey_share' must be in (0, 1], got {survey_share!r}.")
     check_param("subscription_share", subscription_share, kind=(int, float, np.floating),
                 low=0, high=1)
+    check_param("competition", competition, kind=(int, float, np.floating), low=0, high=1)
+    check_param("recovery_paradox", recovery_paradox, kind=(bool, np.bool_))
     check_param("_chunk_size", _chunk_size, kind=(int, np.integer), low=1)
     n, chunk = int(n_customers), int(_chunk_size)
     params = {"n_customers": n, "seed": int(seed), "start": str(t0.date()), "end": str(t1.date()),
               "survey_share": float(survey_share),
-              "subscription_share": float(subscription_share), "_chunk_size": chunk}
+              "subscription_share": float(subscription_share),
+              "competition": float(competition), "recovery_paradox": bool(recovery_paradox),
+              "_chunk_size": chunk}
 
     root = np.random.SeedSequence(int(seed))
-    ss_global, ss_chunks = root.spawn(2)
+    ss_global, ss_chunks, ss_company = root.spawn(3)
     w = _World(n, t0, t1, float(survey_share), float(subscription_share),
-               np.random.default_rng(ss_global))
+               np.random.default_rng(ss_global), competition=float(competition),
+               recovery_paradox=bool(recovery_paradox))
     n_chunks = -(-n // chunk)
     chunks = [_simulate_chunk(np.random.default_rng(ss), w, 1 + i * chunk,
-                              min(chunk, n - i * chunk))
+                              min(chunk, n - i * chunk), np.random.default_rng(ss.spawn(1)[0]))
               for i, ss in enumerate(ss_chunks.spawn(n_chunks))]
-    return _assemble(w, chunks, params)
+    return _assemble(w, chunks, params, np.random.default_rng(ss_company))
 
 

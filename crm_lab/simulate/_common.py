@@ -161,11 +161,12 @@ _SCHEMA: dict[str, dict[str, str]] = {
     "customers": {
         "customer_id": "int", "signup_date": "date", "region": "str", "city_tier": "int",
         "age": "int", "gender": "str", "education": "str", "income_band": "str",
-        "acquisition_channel": "str", "segment": "str",
+        "acquisition_channel": "str", "segment": "str", "referred_by": "Int64",
+        "referral_date": "date",
     },
     "transactions": {
         "transaction_id": "int", "customer_id": "int", "date": "date", "amount": "float",
-        "channel": "str",
+        "channel": "str", "discount": "float",
     },
     "line_items": {
         "transaction_id": "int", "line_no": "int", "product_id": "int", "category": "str",
@@ -193,13 +194,33 @@ _SCHEMA: dict[str, dict[str, str]] = {
         "lam_base_per_week": "float", "lam_per_week": "float", "p_dropout_base": "float",
         "p_dropout": "float", "nu_base": "float", "nu": "float", "mean_spend": "float",
         "complaint_rate_per_year": "float", "dropout_date": "date", "alive_at_end": "bool",
+        "favourite_categories": "str", "recovery_dropout_effect": "float",
+    },
+    "promotions": {
+        "promotion_id": "int", "name": "str", "start_date": "date", "end_date": "date",
+        "discount_rate": "float",
+    },
+    "calls": {
+        "call_id": "int", "customer_id": "Int64", "arrival": "datetime", "wait_s": "float",
+        "handle_s": "float", "abandoned": "bool", "reason": "str",
+    },
+    "prospects": {
+        "prospect_id": "int", "region": "str", "city_tier": "int", "age": "int", "gender": "str",
+        "education": "str", "income_band": "str", "customer_id": "Int64",
+    },
+    "acquisition_contacts": {
+        "contact_id": "int", "prospect_id": "int", "campaign": "str", "channel": "str",
+        "date": "date", "cost": "float", "responded": "bool",
+    },
+    "truth_call_intervals": {
+        "interval": "datetime", "rate_calls": "float", "agents": "int", "aht_s": "float",
     },
     "truth_contacts": {
         "contact_id": "int", "customer_id": "int", "p_control": "float", "p_treated": "float",
         "uplift": "float",
     },
 }
-_DTYPE = {"int": "int64", "float": "float64", "bool": "bool", "str": "str"}
+_DTYPE = {"int": "int64", "Int64": "Int64", "float": "float64", "bool": "bool", "str": "str"}
 #: pandas >= 3.1 reads floats exactly by default and deprecates ``float_precision``.
 _EXACT_FLOATS = ({} if tuple(int(v) for v in pd.__version__.split(".")[:2]) >= (3, 1)
                  else {"float_precision": "round_trip"})
@@ -213,6 +234,10 @@ def _cast(df: pd.DataFrame, table: str) -> pd.DataFrame:
         if kind == "date":
             if not pd.api.types.is_datetime64_any_dtype(s):
                 s = pd.to_datetime(s, format="%Y-%m-%d")
+            out[col] = s.astype("datetime64[ns]")
+        elif kind == "datetime":
+            if not pd.api.types.is_datetime64_any_dtype(s):
+                s = pd.to_datetime(s, format="ISO8601")
             out[col] = s.astype("datetime64[ns]")
         else:
             out[col] = s.astype(_DTYPE[kind])

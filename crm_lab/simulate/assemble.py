@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crm_lab.simulate import acquisition, behaviour, response, service
 from crm_lab.simulate._common import (
     _CAMPAIGNS,
     _COMPLAINT_AFTER_DROPOUT_DAYS,
@@ -58,6 +59,7 @@ from crm_lab.simulate._common import (
     _labels,
 )
 from crm_lab.simulate.company import Company, Truth
+from crm_lab.simulate.customers import _demographics
 from crm_lab.simulate.world import _World
 
 
@@ -66,19 +68,30 @@ def _cat(chunks: list[dict], part: str, key: str) -> np.ndarray:
     return np.concatenate([c[part].pop(key) for c in chunks])
 
 
-def _assemble(w: _World, chunks: list[dict], params: dict) -> Company:
-    """Concatenate chunks, assign public ids in date order and build frames and truth."""
+def _assemble(w: _World, chunks: list[dict], params: dict, rng: np.random.Generator) -> Company:
+    """Concatenate chunks, assign public ids in date order and build frames and truth.
+
+    ``rng`` drives the company-wide steps: referrals, service calls and acquisition.
+    """
     n = w.n
-    # customers
+    tr = {k: _cat(chunks, "truth", k) for k in list(chunks[0]["truth"])}
+    # customers, with the referrer of every customer acquired through a referral
     cu = {k: _cat(chunks, "customers", k) for k in list(chunks[0]["customers"])}
     seg = cu["segment"]
+    j_sat, j_loy = LATENTS.index("satisfaction"), LATENTS.index("loyalty")
+    referrer, ref_day, ref_truth = acquisition.simulate_referrals(
+        rng, cu["acquisition_channel"], cu["signup_day"], tr["dropout_day"],
+        tr["eta"][:, j_sat], tr["eta"][:, j_loy])
+    referred_by = pd.array(np.where(referrer >= 0, referrer + 1, 0), dtype="Int64")
+    referred_by[referrer < 0] = pd.NA
     customers = pd.DataFrame({
         "customer_id": cu["customer_id"], "signup_date": _dates(w.start, cu["signup_day"]),
         "region": _labels(cu["region"], REGIONS), "city_tier": cu["city_tier"], "age": cu["age"],
         "gender": _labels(cu["gender"], GENDERS), "education": _labels(cu["education"], EDUCATIONS),
         "income_band": _labels(cu["income_band"], INCOME_BANDS),
         "acquisition_channel": _labels(cu["acquisition_channel"], ACQ_CHANNELS),
-        "segment": _labels(seg, SEGMENTS)})
+        "segment": _labels(seg, SEGMENTS), "referred_by": referred_by,
+        "referral_date": _dates(w.start, ref_day)})
 
     # transactions: ids in (date, customer) order; line items follow their transaction
     cust = _cat(chunks, "tx", "customer_id")
@@ -88,7 +101,8 @@ def _assemble(w: _World, chunks: list[dict], params: dict) -> Company:
     transactions = pd.DataFrame({
         "transaction_id": np.arange(1, n_tx + 1, dtype=np.int64), "customer_id": cust[order],
         "date": _dates(w.start, day[order]), "amount": _cat(chunks, "tx", "cents")[order] / 100,
-        "channel": _labels(_cat(chunks, "tx", "channel")[order], TX_CHANNELS)})
+        "channel": _labels(_cat(chunks, "tx", "channel")[order], TX_CHANNELS),
+        "discount": _cat(chunks, "tx", "discount_cents")[order] / 100})
     del cust, day
     n_lines = _cat(chunks, "tx", "n_lines").astype(np.int64)
     block_start = np.cumsum(n_lines) - n_lines
@@ -149,7 +163,6 @@ def _assemble(w: _World, chunks: list[dict], params: dict) -> Company:
     uplift["uplift"] = uplift["p_treated"] - uplift["p_control"]
 
     # truth
-    tr = {k: _cat(chunks, "truth", k) for k in list(chunks[0]["truth"])}
     tc = pd.DataFrame({"segment": _labels(seg, SEGMENTS),
                        **{f"eta_{lat}": tr["eta"][:, j] for j, lat in enumerate(LATENTS)},
                        "lam_base_per_week": tr["lam0"], "lam_per_week": tr["lam"],
@@ -157,15 +170,48 @@ def _assemble(w: _World, chunks: list[dict], params: dict) -> Company:
                        "nu": tr["nu"], "mean_spend": tr["mean_spend"],
                        "complaint_rate_per_year": tr["complaint_rate"],
                        "dropout_date": _dates(w.start, tr["dropout_day"]),
-                       "alive_at_end": tr["dropout_day"] < 0},
+                       "alive_at_end": tr["dropout_day"] < 0,
+                       "favourite_categories": pd.array(
+                           [f"{CATEGORIES[a]}|{CATEGORIES[b]}" for a, b in tr["fav"]],
+                           dtype="str"),
+                       "recovery_dropout_effect": tr["recovery"]},
                       index=pd.Index(cu["customer_id"], name="customer_id"))
+    # promotion calendar
+    cal = w.calendar
+    promotions = cal[["promotion_id", "name", "start_date", "end_date", "discount_rate"]].copy()
+    promotions["name"] = promotions["name"].astype("str")
+    for c in ("start_date", "end_date"):
+        promotions[c] = promotions[c].astype("datetime64[ns]")
+
+    # service calls: the queue of crm_lab.callcentre on a staffing schedule
+    schedule = service.call_schedule(n, w.end)
+    calls, call_truth = service.simulate_service_calls(
+        rng, schedule, cu["signup_day"], tr["lam"], w.start)
+
+    # prospects and acquisition campaigns
+    codes = {"customer_id": cu["customer_id"], "signup_day": cu["signup_day"],
+             "region": cu["region"], "tier": cu["city_tier"], "age": cu["age"],
+             "gender": cu["gender"], "edu": cu["education"], "income": cu["income_band"],
+             "acq": cu["acquisition_channel"]}
+    acq_out, acq_truth = acquisition.simulate_acquisition(rng, _demographics, codes, w.last_day)
+    acq_truth["first_date"] = str((w.start + np.timedelta64(acq_truth.pop("first_day"), "D"))
+                                  .astype("datetime64[D]"))
+    prospects, acq_contacts, _ = acquisition.prospect_frames(
+        acq_out, w.start, _labels, _dates,
+        {"region": REGIONS, "gender": GENDERS, "education": EDUCATIONS, "income": INCOME_BANDS})
+
     truth = Truth(customers=tc, segments=_segment_truth(w, seg), structural=w.structural,
                   satisfaction_effects=_satisfaction_truth(), hazard=_hazard_truth(),
                   rules=_rules_truth(w), products=_products(w), response=_response_truth(w),
-                  uplift=uplift)
+                  uplift=uplift, behaviour=behaviour.behaviour_truth(cal),
+                  loyalty_response=response.loyalty_truth(w.competition, w.rho, w.b3),
+                  service_recovery=response.recovery_truth(w.recovery_paradox),
+                  calls=call_truth, call_intervals=schedule[["rate_calls", "agents", "aht_s"]],
+                  acquisition=acq_truth, referrals=ref_truth)
     frames = {"customers": customers, "transactions": transactions, "line_items": line_items,
               "survey": survey, "complaints": complaints, "subscriptions": subscriptions,
-              "contacts": contacts}
+              "contacts": contacts, "promotions": promotions, "calls": calls,
+              "prospects": prospects, "acquisition_contacts": acq_contacts}
     return Company(**frames, truth=truth, params=params)
 
 

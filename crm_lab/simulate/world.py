@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from crm_lab.simulate import behaviour, response
 from crm_lab.simulate._common import (
     _ACSI_PATHS,
     _CAMPAIGNS,
@@ -103,8 +104,10 @@ def _ensure_absent(items, rows, prod) -> None:
 class _World:
     """Arguments and global (not per-chunk) parts of one simulation."""
 
-    def __init__(self, n_customers, start, end, survey_share, subscription_share, rng_global):
+    def __init__(self, n_customers, start, end, survey_share, subscription_share, rng_global,
+                 competition=0.8, recovery_paradox=False):
         self.n = n_customers
+        self.end = end
         self.start = np.datetime64(start.date(), "D").astype("datetime64[ns]")
         self.n_days = int((end - start).days) + 1
         self.last_day = self.n_days - 1
@@ -150,5 +153,22 @@ class _World:
         self.respondent[rng_global.choice(n_customers, n_resp, replace=False)] = True
         # campaigns
         self.campaign_day = [int(round(frac * self.last_day)) for _, frac, _, _ in _CAMPAIGNS]
+        # segment signatures: promotions, seasonality, category focus
+        self.calendar = behaviour.promotion_calendar(self.start, self.n_days)
+        self.promo_rate, self.season, self.cum_intensity = behaviour.daily_factors(
+            self.start, self.n_days, self.calendar)
+        self.cat_cdfs = behaviour.category_cdfs(self.product_cat, self.popularity)
+        # nonlinear loyalty response: a He3 term that leaves every linear moment unchanged
+        self.competition = float(competition)
+        self.kappa = response.kappa_of(competition)
+        self.rho = float(self.structural["latent_correlation"]["loyalty"]["satisfaction"])
+        self.b3 = self.kappa * self.rho * np.sqrt(6) / 3
+        j = LATENTS.index("loyalty")
+        self.psi = self.psi.copy()
+        self.psi[j] -= self.b3**2
+        if self.psi[j] <= 0.01:  # pragma: no cover - guards edits of the constants
+            raise RuntimeError("loyalty response leaves no disturbance variance")
+        self.recovery_paradox = bool(recovery_paradox)
+        self.recovery = response.effects(self.recovery_paradox)
 
 
