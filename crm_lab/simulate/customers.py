@@ -246,12 +246,11 @@ def _simulate_chunk(rng: np.random.Generator, w: _World, first_id: int, m: int,
         keys = np.log(fav_w[j])[None, :] - np.log(-np.log(r2.random((sel.size, len(CATEGORIES)))))
         fav[sel] = np.argsort(-keys, axis=1)[:, :2]
     focus_cell = r2.random(items.shape) < sig["focus"][seg[tx_c]][:, None]
-    cat_cell = fav[tx_c[:, None].repeat(_MAX_ITEMS, 1), r2.integers(0, 2, items.shape)]
-    u_cell = r2.random(items.shape)
-    for c in range(len(CATEGORIES)):
-        cell = focus_cell & (cat_cell == c)
-        idx, cdf_c = w.cat_cdfs[c]
-        items[cell] = idx[np.minimum(np.searchsorted(cdf_c, u_cell[cell]), idx.size - 1)]
+    second = r2.random(items.shape) < 0.5
+    cat_cell = np.where(second, fav[tx_c, 1][:, None], fav[tx_c, 0][:, None])[focus_cell]
+    # one search over the categories' cumulative popularities, each shifted by its index
+    pos = np.searchsorted(w.cat_cum_shifted, cat_cell + r2.random(cat_cell.size), side="right")
+    items[focus_cell] = w.cat_products[np.minimum(pos, w.cat_products.size - 1)]
     items[np.arange(_MAX_ITEMS)[None, :] >= k[:, None]] = -1
     items.sort(axis=1)
     dup = np.zeros(items.shape, dtype=bool)

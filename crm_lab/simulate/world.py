@@ -157,7 +157,10 @@ class _World:
         self.calendar = behaviour.promotion_calendar(self.start, self.n_days)
         self.promo_rate, self.season, self.cum_intensity = behaviour.daily_factors(
             self.start, self.n_days, self.calendar)
-        self.cat_cdfs = behaviour.category_cdfs(self.product_cat, self.popularity)
+        cdfs = behaviour.category_cdfs(self.product_cat, self.popularity)
+        self.cat_products = np.concatenate([idx for idx, _ in cdfs])
+        self.cat_cum_shifted = np.concatenate([c + np.r_[np.minimum(cdf[:-1], 1.0), 1.0]
+                                               for c, (_, cdf) in enumerate(cdfs)])
         # nonlinear loyalty response: a He3 term that leaves every linear moment unchanged
         self.competition = float(competition)
         self.kappa = response.kappa_of(competition)
