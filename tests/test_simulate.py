@@ -569,7 +569,8 @@ def test_service_recovery_moves_stated_loyalty(big, paradox):
     est = _stated_recovery(company)
     truth = pd.Series(company.truth.service_recovery["effects"]["stated_loyalty"])
     assert company.truth.service_recovery["paradox"] is paradox
-    assert (est - truth[est.index]).abs().max() < 0.12  # sd units; ~2,000 complainers surveyed
+    # sd units; about 2,000 surveyed complainers, standard errors 0.04-0.08
+    assert (est - truth[est.index]).abs().max() < 0.2
     assert bool(est["fast"] > 0) == paradox  # the paradox: better than never having complained
     assert est["fast"] > est["slow"] > est["unresolved"]
 
