@@ -38,7 +38,7 @@ __all__ = ["BookData", "check_parameters", "load", "column_map", "calibration_we
 BUILTIN_DATA = ("simulated", "cdnow", "telco")
 #: The tables of the simulated company, in the order the book presents them.
 TABLES = ("customers", "transactions", "line_items", "survey", "complaints", "subscriptions",
-          "contacts")
+          "contacts", "promotions", "calls", "prospects", "acquisition_contacts")
 #: The tables each named source provides (checked against a chapter's ``needs``).
 SOURCE_TABLES = {"simulated": TABLES, "cdnow": ("transactions",), "telco": ("churn",)}
 #: The transaction schema's columns, in the order ``columns="cust,day,spend"`` maps them.
@@ -76,6 +76,10 @@ class BookData:
     subscriptions: pd.DataFrame | None = None
     contacts: pd.DataFrame | None = None
     churn: pd.DataFrame | None = None
+    promotions: pd.DataFrame | None = None
+    calls: pd.DataFrame | None = None
+    prospects: pd.DataFrame | None = None
+    acquisition_contacts: pd.DataFrame | None = None
     truth: object | None = None
     params: dict = field(default_factory=dict)
 

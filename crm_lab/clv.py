@@ -1413,7 +1413,7 @@ def recover_process(
     ...     s = customer_summary(c.transactions, "D", "2024-12-31", freq_multiplier=7)
     >>> table = recover_process(BetaGeo().fit(s), s, c.truth.customers, "2024-12-31")
     >>> table.loc["mean purchase rate"].round(2).tolist()
-    [0.23, 0.22, -0.01]
+    [0.23, 0.23, 0.0]
     """
     model._p()
     if not isinstance(model, BetaGeo):

@@ -28,9 +28,14 @@ ID_COLUMNS = {
     "complaints": "complaint_id",
     "subscriptions": "subscription_id",
     "contacts": "contact_id",
+    "promotions": "promotion_id",
+    "calls": "call_id",
+    "prospects": "prospect_id",
+    "acquisition_contacts": "contact_id",
 }
 #: Columns that must not be negative where present.
-NON_NEGATIVE = ("amount", "price", "monthly_price", "resolution_days", "tenure_months", "age")
+NON_NEGATIVE = ("amount", "price", "monthly_price", "resolution_days", "tenure_months", "age",
+                "discount", "wait_s", "handle_s", "cost")
 
 
 def _tables_of(data) -> dict[str, pd.DataFrame]:
@@ -46,6 +51,10 @@ def _tables_of(data) -> dict[str, pd.DataFrame]:
         "complaints",
         "subscriptions",
         "contacts",
+        "promotions",
+        "calls",
+        "prospects",
+        "acquisition_contacts",
     )
     return {n: getattr(data, n) for n in names if getattr(data, n, None) is not None}
 
@@ -163,7 +172,12 @@ def single_customer_view(data, *, as_of=None) -> pd.DataFrame:
 
 
 #: Columns whose blanks are expected (and what a blank means); not counted as missing.
-EXPECTED_MISSING = {("subscriptions", "end_date"): "subscription still active"}
+EXPECTED_MISSING = {("subscriptions", "end_date"): "subscription still active",
+                    ("customers", "referred_by"): "not acquired through a referral",
+                    ("customers", "referral_date"): "not acquired through a referral",
+                    ("calls", "customer_id"): "caller not identified",
+                    ("calls", "handle_s"): "call abandoned",
+                    ("prospects", "customer_id"): "prospect did not respond"}
 #: Ages outside this range are flagged as implausible.
 PLAUSIBLE_AGE = (12, 110)
 

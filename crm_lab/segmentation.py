@@ -718,21 +718,47 @@ def rfm_segments(scores: pd.DataFrame, mapping=None) -> pd.Series:
 _RFM_COLUMNS = ("recency_days", "frequency", "monetary")
 
 
+#: The behavioural signals :func:`behaviour_features` can add to recency, frequency and spend.
+SIGNALS = ("promo_share", "category_breadth", "online_share", "app_share", "peak_season_share")
+
+
 def behaviour_features(
     data: pd.DataFrame,
     *,
+    signals: Sequence[str] | str = (),
+    line_items: pd.DataFrame | None = None,
     standardize: bool = True,
     as_of=None,
     customer_id: str = "customer_id",
     date: str = "date",
     amount: str = "amount",
+    discount: str = "discount",
+    channel: str = "channel",
+    online: str = "online",
+    app: str = "app",
+    peak_months: Sequence[int] = (11, 12),
+    transaction_id: str = "transaction_id",
+    category: str = "category",
 ) -> pd.DataFrame:
-    """Behavioural features for clustering: recency, log frequency and log spend, standardised.
+    """Behavioural features for clustering: recency, frequency, spend and how customers buy.
 
     ``recency = recency_days``, ``log_frequency = log1p(frequency)``,
     ``log_monetary = log1p(monetary)``, then each column is centred and scaled to unit
     variance (:class:`sklearn.preprocessing.StandardScaler`). The logs tame the long right
     tails of counts and spend, which would otherwise decide every clustering on their own.
+
+    From a transaction log, ``signals`` adds how customers buy, not only how much:
+
+    ``promo_share``
+        share of purchases with a ``discount`` > 0 (on promotion or with a coupon);
+    ``category_breadth``
+        distinct categories among the customer's line items divided by the most they could
+        cover (``min(lines, categories in the data)``); needs ``line_items``;
+    ``online_share``, ``app_share``
+        share of purchases in the ``online`` and the ``app`` channel;
+    ``peak_season_share``
+        share of purchases in ``peak_months`` (November-December by default): a
+        seasonality index.
 
     Parameters
     ----------
@@ -740,17 +766,27 @@ def behaviour_features(
         Either an RFM table (has ``recency_days``, ``frequency``, ``monetary``, e.g. from
         :func:`rfm_table`) or a transaction log, which is first passed to
         :func:`rfm_table`.
+    signals : sequence of str, "all" or "available", default ()
+        Which of :data:`SIGNALS` to add (``"all"``: every one; ``category_breadth`` only
+        when ``line_items`` is given; ``"available"``: those whose columns ``data`` has,
+        none for an RFM table). Needs a transaction log.
+    line_items : DataFrame, optional
+        Line items (``transaction_id``, ``category``) of the transactions, for
+        ``category_breadth``.
     standardize : bool, default True
         Scale to mean 0, sd 1. ``False`` returns the unscaled features.
     as_of, customer_id, date, amount
         Passed to :func:`rfm_table` when ``data`` is a transaction log.
+    discount, channel, online, app, peak_months, transaction_id, category
+        Column names and values used by the signals.
 
     Returns
     -------
     DataFrame
         Indexed like the RFM table, columns ``recency``, ``log_frequency``,
-        ``log_monetary``. ``attrs["mean"]`` and ``attrs["scale"]`` hold the scaler's
-        centre and scale per column (0 and 1 when not standardised).
+        ``log_monetary`` and the requested signals. ``attrs["mean"]`` and
+        ``attrs["scale"]`` hold the scaler's centre and scale per column (0 and 1 when not
+        standardised).
 
     Examples
     --------
@@ -762,9 +798,38 @@ def behaviour_features(
     0    -0.81           1.28          1.23
     1    -0.60          -0.11         -0.02
     2     1.41          -1.16         -1.22
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "amount": [10.0, 20.0, 5.0],
+    ...                    "date": pd.to_datetime(["2024-11-02", "2024-12-01", "2024-03-01"]),
+    ...                    "discount": [2.0, 0.0, 0.0], "channel": ["online", "app", "store"]})
+    >>> behaviour_features(tx, signals=["promo_share", "app_share", "peak_season_share"],
+    ...                    standardize=False).iloc[:, 3:]  # doctest: +NORMALIZE_WHITESPACE
+                 promo_share  app_share  peak_season_share
+    customer_id
+    1                    0.5        0.5                1.0
+    2                    0.0        0.0                0.0
     """
     check_param("standardize", standardize, kind=bool)
-    if isinstance(data, pd.DataFrame) and set(_RFM_COLUMNS) <= set(data.columns):
+    if isinstance(signals, str):
+        if signals not in ("all", "available"):
+            raise ParameterError(f"parameter 'signals' must be a list of {list(SIGNALS)}, "
+                                 f"'all' or 'available', got {signals!r}.")
+        mode = signals
+        signals = [g for g in SIGNALS if g != "category_breadth" or line_items is not None]
+        if mode == "available":  # only the signals whose columns the data have
+            cols = set(data.columns) if isinstance(data, pd.DataFrame) else set()
+            need = {"promo_share": discount, "online_share": channel, "app_share": channel,
+                    "peak_season_share": date, "category_breadth": transaction_id}
+            rfm_only = set(_RFM_COLUMNS) <= cols
+            signals = [] if rfm_only else [g for g in signals if need[g] in cols]
+    signals = list(signals)
+    for g in signals:
+        check_param("signals", g, allowed=list(SIGNALS))
+    is_rfm = isinstance(data, pd.DataFrame) and set(_RFM_COLUMNS) <= set(data.columns)
+    if is_rfm and signals:
+        raise DataError(f"behaviour_features: signals {signals} need the transaction log, but "
+                        "data is an RFM table.\nHow to fix: pass the transactions (and "
+                        "line_items for category_breadth) instead of rfm_table(...).")
+    if is_rfm:
         check_columns(data, list(_RFM_COLUMNS), "rfm")
         rfm = {c: check_values(data[c], name=f"rfm[{c!r}]") for c in _RFM_COLUMNS}
         index = data.index
@@ -777,6 +842,11 @@ def behaviour_features(
         "log_frequency": np.log1p(rfm["frequency"].to_numpy()),
         "log_monetary": np.log1p(rfm["monetary"].to_numpy()),
     }, index=index)
+    if signals:
+        feats = feats.join(_signals(data, signals, line_items, index, customer_id=customer_id,
+                                    date=date, discount=discount, channel=channel,
+                                    online=online, app=app, peak_months=peak_months,
+                                    transaction_id=transaction_id, category=category))
     if not standardize:
         feats.attrs = {"mean": dict.fromkeys(feats, 0.0), "scale": dict.fromkeys(feats, 1.0)}
         return feats
@@ -787,6 +857,50 @@ def behaviour_features(
     out.attrs = {"mean": dict(zip(feats.columns, map(float, scaler.mean_), strict=True)),
                  "scale": dict(zip(feats.columns, map(float, scaler.scale_), strict=True))}
     return out
+
+
+def _signals(tx: pd.DataFrame, signals: list[str], line_items, index: pd.Index, *,
+             customer_id: str, date: str, discount: str, channel: str, online: str, app: str,
+             peak_months, transaction_id: str, category: str) -> pd.DataFrame:
+    """Per-customer shares for :func:`behaviour_features` on the customers of ``index``."""
+    tx = tx[tx[customer_id].isin(index)]  # the customers rfm_table kept
+    who = tx[customer_id].to_numpy()
+    need = {"promo_share": [discount], "online_share": [channel], "app_share": [channel],
+            "peak_season_share": [date], "category_breadth": [transaction_id]}
+    cols = sorted({c for g in signals for c in need[g]})
+    check_columns(tx, cols, "transactions")
+    out = {}
+
+    def share(flag) -> np.ndarray:
+        return pd.Series(np.asarray(flag, dtype=float)).groupby(who).mean().reindex(index)\
+            .to_numpy()
+
+    if "promo_share" in signals:
+        d = check_values(tx[discount], name=f"transactions[{discount!r}]")
+        out["promo_share"] = share(d.to_numpy() > 0)
+    if "online_share" in signals:
+        out["online_share"] = share(tx[channel].astype(str).to_numpy() == online)
+    if "app_share" in signals:
+        out["app_share"] = share(tx[channel].astype(str).to_numpy() == app)
+    if "peak_season_share" in signals:
+        months = pd.to_datetime(tx[date]).dt.month.to_numpy()
+        out["peak_season_share"] = share(np.isin(months, list(peak_months)))
+    if "category_breadth" in signals:
+        if line_items is None:
+            raise ParameterError("signal 'category_breadth' needs line_items= (transaction_id, "
+                                 "category per line).")
+        check_columns(line_items, [transaction_id, category], "line_items")
+        owner = pd.Series(who, index=tx[transaction_id].to_numpy())
+        li = line_items[line_items[transaction_id].isin(owner.index)]
+        cust = owner.reindex(li[transaction_id].to_numpy()).to_numpy()
+        cats = pd.DataFrame({"c": cust, "k": li[category].to_numpy()})
+        n_cat = cats["k"].nunique()
+        distinct = cats.drop_duplicates().groupby("c").size()
+        lines = cats.groupby("c").size()
+        breadth = (distinct / np.minimum(lines, n_cat)).reindex(index).fillna(0.0)
+        out["category_breadth"] = breadth.to_numpy()
+    frame = pd.DataFrame(out, index=index)
+    return frame[[g for g in SIGNALS if g in signals]]
 
 
 def _check_matrix(X, name: str = "X") -> pd.DataFrame:

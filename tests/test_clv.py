@@ -543,7 +543,11 @@ def test_bgnbd_recovers_the_simulated_company(seed):
     # The simulated company (5,000 customers, 104-week calibration) is not one BG/NBD
     # population: it mixes four segments and satisfaction moves rates, dropout and spend.
     # Measured over seeds 0-5: rate within 1.9 %, dropout within 0.016, alive share within
-    # 0.063 (P(alive) is a little optimistic), AUC 0.92, spend 4-5 % high. Tolerances:
+    # 0.063 (P(alive) is a little optimistic), AUC 0.92, spend 4-5 % high. Since issue 13 the
+    # company also has seasonal and promotion-driven purchase intensity and complaints that
+    # raise dropout from when they are handled badly (neither is in the BG/NBD): measured on
+    # seeds 0 and 3, rate within 1.5 %, dropout within 0.018, alive share 0.088 optimistic,
+    # AUC 0.91, spend 5-6 % high; the alive-share tolerance went from 0.08 to 0.11. Tolerances:
     c = simulate_company(5000, seed=seed)
     cal = c.transactions["date"].min() + pd.Timedelta(weeks=104) - pd.Timedelta(days=1)
     with warnings.catch_warnings():
@@ -555,7 +559,7 @@ def test_bgnbd_recovers_the_simulated_company(seed):
     rel = r["difference"] / r["truth"]
     assert abs(rel["mean purchase rate"]) < 0.05
     assert abs(r.loc["mean dropout probability", "difference"]) < 0.025
-    assert abs(r.loc["share alive at calibration end", "difference"]) < 0.08
+    assert abs(r.loc["share alive at calibration end", "difference"]) < 0.11
     assert r.loc["P(alive) AUC", "estimate"] > 0.88
     assert abs(rel["mean spend per purchase"]) < 0.08
 
@@ -568,8 +572,10 @@ def test_recover_process_bad_input():
     bg = BetaGeo().fit(s)
     with pytest.raises(ValueError, match="not fitted"):
         recover_process(BetaGeo(), s, c.truth.customers, "2024-12-31")
+    # any fitted Pareto/NBD will do; on all 600 customers of the issue-13 company its fit
+    # stalls for minutes (reported), on the first 150 it takes a fraction of a second
     with pytest.raises(ParameterError, match="model"):
-        recover_process(ParetoNBD().fit(s), s, c.truth.customers, "2024-12-31")
+        recover_process(ParetoNBD().fit(s.iloc[:150]), s, c.truth.customers, "2024-12-31")
     with pytest.raises(DataError, match="p_dropout"):
         recover_process(bg, s, c.truth.customers.drop(columns="p_dropout"), "2024-12-31")
     with pytest.raises(ParameterError, match="calibration_end"):

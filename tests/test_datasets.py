@@ -388,3 +388,19 @@ def test_bundled_company_is_the_seeded_simulation():
         pd.testing.assert_frame_equal(getattr(bundled, table), getattr(fresh, table),
                                       check_exact=True)
     assert bundled.truth.to_dict()["structural"] == fresh.truth.to_dict()["structural"]
+    # the issue-13 parts of the truth survive the JSON and CSV round trip exactly
+    assert bundled.truth.to_dict() == fresh.truth.to_dict()
+    pd.testing.assert_frame_equal(bundled.truth.call_intervals, fresh.truth.call_intervals,
+                                  check_exact=True)
+
+
+def test_bundled_company_has_the_issue13_tables():
+    _company_or_skip()
+    company = ds.load_company()
+    for table in ("promotions", "calls", "prospects", "acquisition_contacts"):
+        assert len(getattr(company, table)) > 0, table
+    assert str(company.calls["customer_id"].dtype) == "Int64"
+    assert str(company.calls["arrival"].dtype) == "datetime64[ns]"
+    assert (company.transactions["discount"] >= 0).all()
+    files = {p.name for p in ds.verify("company")}
+    assert {"calls.csv.gz", "truth_call_intervals.csv.gz", "prospects.csv.gz"} <= files

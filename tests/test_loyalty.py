@@ -446,12 +446,15 @@ def test_curve_on_simulated_data_increases_and_matches_truth(company):
     # in standard-deviation units the slope is the latent correlation, attenuated by item noise
     std_slope = wslope(curve) * sat.std() / att.std()
     assert 0.7 * rho < std_slope < rho
-    # on the true latent scores (no measurement error) E[eta_L | eta_S] = rho * eta_S
+    # on the true latent scores (no measurement error) E[eta_L | eta_S] = rho * g(eta_S), the
+    # simulator's S-shaped response g(s) = (1 - kappa) s + kappa s^3 / 3 (truth.loyalty_response)
     tc = company.truth.customers
-    truth = satisfaction_loyalty_curve(tc["eta_satisfaction"], tc["eta_loyalty"], bins=8)
-    assert wslope(truth) == pytest.approx(rho, abs=0.06)
-    covered = (truth["ci_low"] <= rho * truth["satisfaction"]) & (
-        rho * truth["satisfaction"] <= truth["ci_high"])
+    kappa = company.truth.loyalty_response["kappa"]
+    s = tc["eta_satisfaction"]
+    truth = satisfaction_loyalty_curve(s, tc["eta_loyalty"], bins=8)
+    assert wslope(truth) == pytest.approx(rho, abs=0.08)
+    expected = satisfaction_loyalty_curve(s, rho * ((1 - kappa) * s + kappa * s**3 / 3), bins=8)
+    covered = (truth["ci_low"] <= expected["loyalty"]) & (expected["loyalty"] <= truth["ci_high"])
     assert covered.mean() >= 0.75
 
 

@@ -853,3 +853,34 @@ def test_plots_take_computed_results(blobs_by_id):
     plots.lorenz_plot(lorenz_curve(rfm["monetary"]))
     assert len(plots.k_selection_plot(choose_k(blobs_by_id[0], range(2, 4), n_init=2))) == 3
     plt.close("all")
+
+
+def test_behaviour_features_signals_from_a_log_with_line_items():
+    tx = pd.DataFrame({"customer_id": [1, 1, 2, 3], "transaction_id": [10, 11, 12, 13],
+                       "date": pd.to_datetime(["2024-11-02", "2024-06-01", "2024-12-24",
+                                               "2024-03-01"]),
+                       "amount": [10.0, 20.0, 5.0, 8.0], "discount": [2.0, 0.0, 0.0, 1.0],
+                       "channel": ["online", "app", "store", "app"]})
+    li = pd.DataFrame({"transaction_id": [10, 10, 11, 12, 12, 13],
+                       "category": ["a", "b", "a", "c", "c", "b"]})
+    raw = behaviour_features(tx, signals="all", line_items=li, standardize=False)
+    assert list(raw.columns[3:]) == ["promo_share", "category_breadth", "online_share",
+                                     "app_share", "peak_season_share"]
+    np.testing.assert_allclose(raw["promo_share"], [0.5, 0.0, 1.0])
+    np.testing.assert_allclose(raw["category_breadth"], [2 / 3, 1 / 2, 1.0])  # min(lines, 3)
+    np.testing.assert_allclose(raw["online_share"], [0.5, 0.0, 0.0])
+    np.testing.assert_allclose(raw["app_share"], [0.5, 0.0, 1.0])
+    np.testing.assert_allclose(raw["peak_season_share"], [0.5, 1.0, 0.0])
+    std = behaviour_features(tx, signals="all", line_items=li)
+    np.testing.assert_allclose(std.std(ddof=0), 1)
+    # "available" keeps what the columns allow; an RFM table cannot give signals
+    avail = behaviour_features(tx.drop(columns=["discount"]), signals="available")
+    assert "promo_share" not in avail and "app_share" in avail
+    with pytest.raises(ValueError, match="transaction log"):
+        behaviour_features(rfm_table(tx), signals=["promo_share"])
+    with pytest.raises(ValueError, match="line_items"):
+        behaviour_features(tx, signals=["category_breadth"])
+    with pytest.raises(ValueError, match="signals"):
+        behaviour_features(tx, signals=["loyalty"])
+    with pytest.raises(ValueError, match="discount"):
+        behaviour_features(tx.drop(columns=["discount"]), signals=["promo_share"])
