@@ -623,36 +623,75 @@ class NextCategoryModel:
                           "cramers_v": v})
 
     def score(self, sequences: pd.DataFrame, after=None) -> pd.DataFrame:
-        """Accuracy and log loss of the chain against always predicting the commonest category.
+        """Accuracy and log loss of the chain against two baselines that ignore the order.
+
+        The baselines are *the commonest category* (the same guess for everybody) and *the
+        customer's favourite so far* (the category the customer has bought most often up to
+        and including the current purchase; ties go to the current one). A chain that beats
+        the first but not the second has found that customers differ in what they buy, not
+        that one purchase leads to another: purchases that are independent given the
+        customer still look like a "sequence" to a pooled Markov chain.
 
         Parameters
         ----------
         sequences : DataFrame
             Purchases (the test period's transitions are those whose *next* purchase is
-            dated after ``after``; all transitions if ``after`` is None).
+            dated after ``after``; all transitions if ``after`` is None). Earlier purchases
+            still count in each customer's history.
+
+        Returns
+        -------
+        DataFrame
+            One row per model: ``transitions``, ``accuracy`` and ``log_loss`` (the
+            favourite's probabilities are the customer's category counts plus the pooled
+            shares as one pseudo-purchase).
         """
+        cats = list(self.transition_.columns)
         p = _pairs(sequences)
+        history = _history_counts(sequences, cats)
         if after is not None:
-            p = p[p["date"] > pd.Timestamp(after) + pd.Timedelta(days=1) - pd.Timedelta(1)]
+            keep = (p["date"] > pd.Timestamp(after) + pd.Timedelta(days=1)
+                    - pd.Timedelta(1)).to_numpy()
+            p, history = p[keep], history[keep]
         if len(p) == 0:
             raise DataError("sequences: no transition to score.")
         pred = self.predict(p["current"])
         base = self.marginal_.idxmax()
-        cats = list(self.transition_.columns)
         tr = self.transition_.reindex(index=cats, columns=cats).fillna(1 / len(cats))
         ci = pd.Index(cats)
         cur, nxt = ci.get_indexer(p["current"]), ci.get_indexer(p["next"])
         ok = (cur >= 0) & (nxt >= 0)
         p_chain = tr.to_numpy()[cur[ok], nxt[ok]]
-        p_base = self.marginal_.reindex(cats).fillna(0).to_numpy()[nxt[ok]]
+        marginal = self.marginal_.reindex(cats).fillna(0).to_numpy()
+        p_base = marginal[nxt[ok]]
+        tie_break = np.zeros_like(history, dtype=float)
+        tie_break[np.flatnonzero(cur >= 0), cur[cur >= 0]] = 0.5
+        favourite = np.asarray(cats, dtype=object)[np.argmax(history + tie_break, axis=1)]
+        h = history[ok]
+        p_fav = (h[np.arange(len(h)), nxt[ok]] + marginal[nxt[ok]]) / (h.sum(axis=1) + 1)
         eps = 1e-12
+        truth = p["next"].to_numpy()
         return pd.DataFrame({
-            "transitions": [len(p), len(p)],
-            "accuracy": [float(np.mean(pred == p["next"].to_numpy())),
-                         float(np.mean(p["next"].to_numpy() == base))],
+            "transitions": [len(p)] * 3,
+            "accuracy": [float(np.mean(pred == truth)), float(np.mean(truth == base)),
+                         float(np.mean(favourite == truth))],
             "log_loss": [float(-np.mean(np.log(p_chain + eps))),
-                         float(-np.mean(np.log(p_base + eps)))],
-        }, index=pd.Index(["Markov chain", "most common category"], name="model"))
+                         float(-np.mean(np.log(p_base + eps))),
+                         float(-np.mean(np.log(p_fav + eps)))],
+        }, index=pd.Index(["Markov chain", "most common category",
+                           "customer's favourite so far"], name="model"))
+
+
+def _history_counts(seq: pd.DataFrame, cats: list) -> np.ndarray:
+    """Per transition of :func:`_pairs`, the customer's purchases per category so far."""
+    s = seq.sort_values(["customer_id", "date"], kind="stable")
+    codes = pd.Index(cats).get_indexer(s["category"])
+    onehot = np.zeros((len(s), len(cats)), dtype=np.int64)
+    known = codes >= 0
+    onehot[np.flatnonzero(known), codes[known]] = 1
+    cum = pd.DataFrame(onehot).groupby(s["customer_id"].to_numpy(), sort=False).cumsum()
+    same = s["customer_id"].to_numpy()[1:] == s["customer_id"].to_numpy()[:-1]
+    return cum.to_numpy()[:-1][same]
 
 
 # ============================================================================ decision rules
