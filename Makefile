@@ -65,7 +65,7 @@ book: datasets
 
 test: datasets
 	$(PY) -m ruff check crm_lab tests benchmarks datasets/build.py
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # Re-execute every chapter in place (no timing metadata) before committing them.
 notebooks: datasets
