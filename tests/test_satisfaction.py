@@ -570,7 +570,7 @@ def _assert_matches_lavaan(res, name: str, record_property) -> None:
         "std_paths": float((res.paths["std_estimate"] - reg["est_std"]).abs().max()),
         "std_loadings": float((res.loadings - load["est_std"]).abs().max()),
         "r_squared": float((res.r_squared - r2).abs().max()),
-        "fit": max(abs(res.fit[k] - fit[v]) for k, v in LAVAAN_FIT.items()),
+        "fit": float(max(abs(res.fit[k] - fit[v]) for k, v in LAVAAN_FIT.items())),
         "rel_se": float(((res.paths["std_error"] - reg["se"]) / reg["se"]).abs().max()),
         "rel_se_std": float(max(
             ((res.paths["std_error_std"] - reg["se_std"]) / reg["se_std"]).abs().max(),
