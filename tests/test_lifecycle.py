@@ -397,6 +397,17 @@ def test_markov_value_is_positively_correlated_with_bgnbd(company):
     assert bgnbd.idxmax() == bgnbd.index[0] and bgnbd.idxmin() == bgnbd.index[-1]
 
 
+def test_compare_with_bgnbd_leaves_out_zero_spend_repeat_buyers(company):
+    # CDNOW has a repeat buyer whose repeat purchases cost 0; Gamma-Gamma cannot take her
+    tx = company.transactions.copy()
+    cid = tx["customer_id"].value_counts().index[0]
+    tx.loc[tx["customer_id"] == cid, "amount"] = 0.0
+    with pytest.warns(ExclusionWarning, match="1 repeat customer"):
+        cmp = lc.compare_with_bgnbd(tx, margin=0.3)
+    assert cid not in cmp.table.index
+    assert cmp.n == tx["customer_id"].nunique() - 1
+
+
 # ============================================================================ referrals
 
 
