@@ -199,7 +199,8 @@ def test_transition_matrix_bad_input():
 # purchase, marketing cost M = $4 per mailing, discount rate d = 0.2 per period; so
 # R = (36, -4, -4, -4, 0). These parameters are as reproduced in
 # github.com/GeorgeMarkov/Modeling-Customer-Relationships-as-Markov-Chains (README).
-# We could not find the paper's published value vector in the sources available to us, so
+# We could not find the paper's published value vector in the sources available to us (a second
+# search of stored copies of the paper and of code citing it found only its opening pages), so
 # the values below are checked three ways: closed form against the truncated sum, against a
 # Monte Carlo simulation of the chain, and against the formula's retention special case.
 PC_P = np.array([[0.30, 0.70, 0, 0, 0],
