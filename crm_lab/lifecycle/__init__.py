@@ -27,9 +27,11 @@ from crm_lab.lifecycle.markov import (
 )
 from crm_lab.lifecycle.referral import (
     VALUE_SEGMENTS,
+    ReferralPropensity,
     check_referrals,
     customer_referral_value,
     referral_counts,
+    referrals_from_customers,
     referred_value,
     value_matrix,
     value_matrix_summary,
@@ -54,7 +56,8 @@ __all__ = [
     "stage_profiles",
     "Transitions", "transition_matrix", "state_rewards", "markov_value", "steady_state",
     "first_passage_time", "MarkovChainCLV", "ValueComparison", "compare_with_bgnbd",
-    "VALUE_SEGMENTS", "check_referrals", "referral_counts", "referred_value",
+    "VALUE_SEGMENTS", "check_referrals", "referrals_from_customers", "ReferralPropensity",
+    "referral_counts", "referred_value",
     "customer_referral_value", "value_matrix", "value_matrix_summary",
     "WomEffects", "recommend_effects", "GroupGrowth", "nps_growth",
 ]

@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from crm_lab.lifecycle.stages import recency_states
+from crm_lab.summary import ExclusionWarning
 from crm_lab.validate import DataError, ParameterError, check_columns, check_param
 
 __all__ = [
@@ -604,6 +605,12 @@ def compare_with_bgnbd(
     end = rs.attrs["as_of"]
     summ = clv.customer_summary(transactions, "W", observation_end=end, customer_id=customer_id,
                                 date=date, amount=amount)
+    bad = (summ["frequency"] > 0) & (summ["monetary_value"] <= 0)
+    if bad.any():
+        warnings.warn(f"{int(bad.sum()):,} repeat customer(s) with a mean repeat spend <= 0 are "
+                      "left out of the comparison (the Gamma-Gamma spend model needs positive "
+                      "spend).", ExclusionWarning, stacklevel=2)
+        summ = summ.loc[~bad]
     bg = clv.BetaGeo().fit(summ)
     gg = clv.GammaGamma().fit(summ)
     bgv = clv.customer_lifetime_value(bg, summ, horizon_months, discount_rate, "W",

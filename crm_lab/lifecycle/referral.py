@@ -17,7 +17,19 @@ One row per referred customer:
 ``date``
     The referral date (the referred customer's acquisition date).
 
-Other column names are accepted through keyword arguments.
+Other column names are accepted through keyword arguments. A customers table
+with ``referred_by`` and ``referral_date`` (the bundled company's layout: one row
+per customer, the referrer's id or missing) is accepted wherever a referrals
+table is: :func:`referrals_from_customers` turns it into one.
+
+Who refers?
+-----------
+:class:`ReferralPropensity` estimates how customer characteristics (satisfaction,
+loyalty, ...) change the propensity to refer: each referral is a choice of one
+referrer among the customers who could have referred at the time (signed up
+earlier and still active), with ``P(referrer = j) proportional to exp(x_j' b)``,
+a conditional logit (McFadden 1974) fitted by Newton's method. ``exp(b)`` is the
+rate ratio per unit of the covariate.
 
 References
 ----------
@@ -26,6 +38,9 @@ Kumar, V., Petersen, J. A. & Leone, R. P. (2007). How valuable is word of mouth?
 
 Kumar, V., Petersen, J. A. & Leone, R. P. (2010). Driving profitability by
 encouraging customer referrals: Who, when, and how. *Journal of Marketing* 74(5), 1-17.
+
+McFadden, D. (1974). Conditional logit analysis of qualitative choice behavior. In
+P. Zarembka (ed.), *Frontiers in Econometrics*, 105-142. Academic Press.
 """
 
 from __future__ import annotations
@@ -34,6 +49,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from crm_lab.summary import ExclusionWarning, _check_freq, as_timestamp, period_numbers, up_to
 from crm_lab.validate import (
@@ -48,7 +64,9 @@ from crm_lab.validate import (
 
 __all__ = [
     "VALUE_SEGMENTS",
+    "referrals_from_customers",
     "check_referrals",
+    "ReferralPropensity",
     "referral_counts",
     "referred_value",
     "customer_referral_value",
@@ -61,13 +79,75 @@ VALUE_SEGMENTS = {(True, True): "champions", (True, False): "affluents",
                   (False, True): "advocates", (False, False): "misers"}
 
 
+def referrals_from_customers(customers: pd.DataFrame, *, customer_id: str = "customer_id",
+                             referred_by: str = "referred_by",
+                             referral_date: str = "referral_date") -> pd.DataFrame:
+    """The referrals table from a customers table with ``referred_by`` / ``referral_date``.
+
+    Customers whose ``referred_by`` is missing were not referred and give no row.
+    A referrer without a referral date, or a referral date without a referrer, is
+    an error naming the column.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        One row per customer (e.g. ``book.load(...).customers``).
+    customer_id, referred_by, referral_date : str
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` (the referred customer), ``referrer_id``, ``date``, one row per
+        referred customer, checked by :func:`check_referrals`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cu = pd.DataFrame({"customer_id": [1, 2, 3], "referred_by": [None, 1, None],
+    ...                    "referral_date": [None, "2024-03-01", None]})
+    >>> referrals_from_customers(cu).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
+    {'customer_id': [2], 'referrer_id': [1], 'date': [Timestamp('2024-03-01 00:00:00')]}
+    """
+    check_columns(customers, [customer_id, referred_by, referral_date], "customers",
+                  hint="The referrer of each referred customer (missing for the others) and "
+                       "the referral date.")
+    _check_ids(customers, customer_id, "customers", unique=True)
+    by = customers[referred_by]
+    raw = customers[referral_date]
+    when = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    given = raw.notna().to_numpy()
+    if given.any():
+        when.loc[given] = _to_datetime(customers.loc[given], referral_date, "customers"
+                                       ).to_numpy()
+    problems = ((referral_date, by.notna().to_numpy() & when.isna().to_numpy(),
+                 "a referrer but no referral date"),
+                (referred_by, by.isna().to_numpy() & when.notna().to_numpy(),
+                 "a referral date but no referrer"))
+    for col, bad, what in problems:
+        if bad.any():
+            raise DataError(f"customers[{col!r}]: {int(bad.sum()):,} customer(s) have {what}."
+                            "\nHow to fix: give both or neither (a referral needs a referrer "
+                            "and a date).")
+    keep = by.notna().to_numpy()
+    ids = by.to_numpy()[keep]
+    if ids.size and not np.array_equal(ids.astype("int64"), ids.astype(float)):
+        raise DataError(f"customers[{referred_by!r}]: referrer ids must be whole numbers "
+                        "(customer ids).")
+    out = pd.DataFrame({"customer_id": customers[customer_id].to_numpy()[keep],
+                        "referrer_id": ids.astype("int64") if ids.size else ids,
+                        "date": when.to_numpy()[keep]})
+    return check_referrals(out)
+
+
 def check_referrals(referrals: pd.DataFrame, *, customer_id: str = "customer_id",
                     referrer_id: str = "referrer_id", date: str = "date") -> pd.DataFrame:
     """Check a referrals table and return a copy with standard column names.
 
     Raises :class:`~crm_lab.validate.DataError` naming the column for missing
     columns or ids, unreadable dates, a customer referred twice, or a
-    self-referral.
+    self-referral. A customers table with ``referred_by`` and ``referral_date``
+    (and no ``referrer_id``) is converted by :func:`referrals_from_customers`.
 
     Examples
     --------
@@ -76,6 +156,9 @@ def check_referrals(referrals: pd.DataFrame, *, customer_id: str = "customer_id"
     >>> check_referrals(r, customer_id="new", referrer_id="by", date="day").columns.tolist()
     ['customer_id', 'referrer_id', 'date']
     """
+    if (isinstance(referrals, pd.DataFrame) and referrer_id not in referrals.columns
+            and {"referred_by", "referral_date"} <= set(referrals.columns)):
+        return referrals_from_customers(referrals, customer_id=customer_id)
     check_columns(referrals, [customer_id, referrer_id, date], "referrals",
                   hint="The schema is one row per referred customer: customer_id, referrer_id, "
                        "date.")
@@ -383,3 +466,256 @@ def value_matrix_summary(matrix: pd.DataFrame) -> pd.DataFrame:
     out.insert(1, "share", out["customers"] / out["customers"].sum())
     out.index = pd.Index([str(s) for s in out.index], name="segment")
     return out
+
+
+def _as_series(values, name: str) -> pd.Series:
+    if not isinstance(values, pd.Series):
+        raise DataError(f"{name}: expected a pandas Series indexed by customer_id, got "
+                        f"{type(values).__name__}.")
+    if values.index.has_duplicates:
+        raise DataError(f"{name}: {int(values.index.duplicated().sum()):,} duplicate customer "
+                        "id(s) in the index; give one value per customer.")
+    return values
+
+
+class ReferralPropensity:
+    """Who refers? A conditional logit of the referrer among the customers who could refer.
+
+    Each referral *k* (a new customer joining on date ``t_k``) is a choice of its
+    referrer among the risk set ``R_k``: the customers with covariates who signed
+    up before ``t_k``, are still active on ``t_k`` (``active_until``, if given)
+    and are not the new customer herself. With covariates ``x_j``,
+
+    ``P(referrer_k = j) = exp(x_j' b) / sum_{i in R_k} exp(x_i' b)``,
+
+    so ``exp(b)`` is the factor by which one unit of a covariate multiplies a
+    customer's referral rate, whatever the firm's overall number of referrals. The
+    likelihood is maximised by Newton's method; standard errors come from the
+    inverse Hessian. When only some customers have covariates (survey
+    respondents), the referrals made by the others are left out (counted in a
+    warning) and the choice is among respondents: the conditional likelihood
+    stays valid.
+
+    Parameters
+    ----------
+    alpha : float, default 0.05
+        For the confidence intervals.
+    max_iter : int, default 50
+    tol : float, default 1e-8
+        Convergence tolerance on the Newton step.
+
+    Attributes
+    ----------
+    params_, bse_ : pandas.Series
+        Coefficients (log rate ratios) and standard errors, by covariate.
+    expected_ : pandas.Series
+        Fitted expected number of referrals of each candidate over the log.
+    observed_ : pandas.Series
+        Referrals each candidate made among the referrals used.
+    n_events_, n_candidates_, n_excluded_ : int
+        Referrals used, customers with covariates, referrals left out.
+    converged_ : bool
+    loglik_ : float
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"customer_id": [4, 5, 6], "referrer_id": [1, 1, 2],
+    ...                   "date": ["2024-02-01", "2024-03-01", "2024-04-01"]})
+    >>> signup = pd.Series(pd.to_datetime(["2024-01-01"] * 3 + ["2024-02-01", "2024-03-01",
+    ...                    "2024-04-01"]), index=range(1, 7))
+    >>> x = pd.DataFrame({"satisfaction": [1.0, 0.0, -1.0, 0.0, 0.0, 0.0]}, index=range(1, 7))
+    >>> fit = ReferralPropensity().fit(r, x, signup)
+    >>> fit.n_events_, round(float(fit.params_["satisfaction"]), 3)
+    (3, 1.577)
+    """
+
+    def __init__(self, *, alpha: float = 0.05, max_iter: int = 50, tol: float = 1e-8):
+        check_param("alpha", alpha, kind=float, low=1e-6, high=0.5)
+        check_param("max_iter", max_iter, kind=int, low=1)
+        check_param("tol", tol, kind=float, low=0)
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def fit(self, referrals: pd.DataFrame, covariates: pd.DataFrame, signup: pd.Series, *,
+            active_until: pd.Series | None = None, chunk: int = 256,
+            **referral_columns) -> ReferralPropensity:
+        """Fit on a referrals table (or a customers table with ``referred_by``).
+
+        Parameters
+        ----------
+        referrals : DataFrame
+            :func:`check_referrals` layout, or the customers table.
+        covariates : DataFrame
+            Numeric columns indexed by ``customer_id`` (the candidates); rows with a
+            missing value are left out with an :class:`~crm_lab.summary.ExclusionWarning`.
+        signup : pandas.Series
+            Signup date of every customer (candidates and referred customers),
+            indexed by ``customer_id``. The referral's date ``t_k`` is the referred
+            customer's signup date (her referral date if she has none).
+        active_until : pandas.Series, optional
+            Last date each customer could refer (e.g. the last purchase, or the
+            simulator's dropout date); missing = active to the end.
+        chunk : int, default 256
+            Referrals handled at once (memory: ``chunk x candidates`` floats).
+        **referral_columns
+            Column names of ``referrals``.
+        """
+        ref = check_referrals(referrals, **referral_columns)
+        if not isinstance(covariates, pd.DataFrame) or covariates.shape[1] == 0:
+            raise DataError("covariates: expected a DataFrame indexed by customer_id with at "
+                            "least one numeric column.")
+        if covariates.index.has_duplicates:
+            raise DataError(f"covariates: {int(covariates.index.duplicated().sum()):,} duplicate "
+                            "customer id(s) in the index; give one row per customer.")
+        for col in covariates.columns:
+            if not pd.api.types.is_numeric_dtype(covariates[col]) or pd.api.types.is_bool_dtype(
+                    covariates[col]):
+                raise DataError(f"covariates[{col!r}]: dtype {covariates[col].dtype} is not "
+                                "numeric.\nHow to fix: convert it (pd.to_numeric) or make "
+                                "dummies (pd.get_dummies(..., dtype=float)).")
+        check_param("chunk", chunk, kind=int, low=1)
+        signup = _as_series(signup, "signup")
+        start = pd.to_datetime(signup, errors="coerce")
+        if start.isna().any():
+            raise DataError(f"signup: {int(start.isna().sum()):,} missing or unreadable dates; "
+                            "every customer needs a signup date.")
+        cov = covariates.astype(float)
+        bad = ~np.isfinite(cov.to_numpy()).all(axis=1)
+        if bad.any():
+            warnings.warn(f"{int(bad.sum()):,} customer(s) with a missing covariate are left "
+                          "out of the candidates.", ExclusionWarning, stacklevel=2)
+            cov = cov.loc[~bad]
+        missing = cov.index.difference(start.index)
+        if len(missing):
+            raise DataError(f"signup: {len(missing):,} customer(s) with covariates have no "
+                            f"signup date (e.g. {list(missing[:3])}).")
+        ids = cov.index
+        X = cov.to_numpy()
+        s_j = start.reindex(ids).to_numpy(dtype="datetime64[ns]")
+        if active_until is None:
+            a_j = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
+        else:
+            a_j = pd.to_datetime(_as_series(active_until, "active_until"), errors="coerce"
+                                 ).reindex(ids).to_numpy(dtype="datetime64[ns]")
+        a_j = np.where(np.isnat(a_j), np.datetime64("2262-01-01", "ns"), a_j)
+        t_k = ref["customer_id"].map(start).fillna(ref["date"]).to_numpy(dtype="datetime64[ns]")
+        pos = pd.Index(ids).get_indexer(ref["referrer_id"])
+        self_pos = pd.Index(ids).get_indexer(ref["customer_id"])
+        in_risk = pos >= 0
+        in_risk[in_risk] &= (s_j[pos[in_risk]] < t_k[in_risk]) & (a_j[pos[in_risk]] >= t_k[in_risk])
+        n_nocov = int((pos < 0).sum())
+        n_outside = int(((pos >= 0) & ~in_risk).sum())
+        if n_nocov:
+            warnings.warn(f"{n_nocov:,} of {len(ref):,} referrals were made by customers without "
+                          "covariates and are left out (the choice is modelled among the "
+                          "customers with covariates).", ExclusionWarning, stacklevel=2)
+        if n_outside:
+            warnings.warn(f"{n_outside:,} referrals name a referrer who had not signed up or was "
+                          "no longer active on the referral date; they are left out (check "
+                          "signup / active_until).", ExclusionWarning, stacklevel=2)
+        t_k, pos, self_pos = t_k[in_risk], pos[in_risk], self_pos[in_risk]
+        if len(t_k) < X.shape[1] + 1:
+            raise ParameterError(f"only {len(t_k)} referrals can be used; a fit needs more "
+                                 "referrals than covariates.")
+        mu, sd = X.mean(axis=0), X.std(axis=0)
+        if (sd == 0).any():
+            const = [c for c, v in zip(cov.columns, sd, strict=True) if v == 0]
+            raise DataError(f"covariates: column(s) {const} are constant; a choice model "
+                            "cannot estimate them (drop them).")
+        Z = (X - mu) / sd
+        p = Z.shape[1]
+
+        def sums(beta):
+            eta = Z @ beta
+            w = np.exp(eta - eta.max())
+            wz = w[:, None] * Z
+            wzz = (wz[:, :, None] * Z[:, None, :]).reshape(len(w), p * p)
+            ll, g, H = 0.0, np.zeros(p), np.zeros((p, p))
+            inv_w = np.zeros(len(w))
+            for lo in range(0, len(t_k), chunk):
+                sl = slice(lo, lo + chunk)
+                M = ((s_j[None, :] < t_k[sl, None]) & (a_j[None, :] >= t_k[sl, None]))
+                own = self_pos[sl]
+                rows = np.flatnonzero(own >= 0)
+                M[rows, own[rows]] = False
+                M = M.astype(float)
+                W = M @ w
+                S1 = (M @ wz) / W[:, None]
+                S2 = ((M @ wzz) / W[:, None]).reshape(-1, p, p)
+                ll += float(np.sum(eta[pos[sl]] - eta.max() - np.log(W)))
+                g += (Z[pos[sl]] - S1).sum(axis=0)
+                H += (S2 - S1[:, :, None] * S1[:, None, :]).sum(axis=0)
+                inv_w += M.T @ (1.0 / W)
+            return ll, g, H, w * inv_w
+
+        beta = np.zeros(p)
+        self.converged_ = False
+        for _ in range(self.max_iter):
+            ll, g, H, _e = sums(beta)
+            step = np.linalg.solve(H, g)
+            beta = beta + step
+            if np.max(np.abs(step)) < self.tol:
+                self.converged_ = True
+                break
+        if not self.converged_:
+            warnings.warn(f"ReferralPropensity did not converge in {self.max_iter} Newton "
+                          "steps; the estimates may be unreliable.", RuntimeWarning, stacklevel=2)
+        ll, g, H, expected = sums(beta)
+        self._sums, self._sd = sums, sd
+        cov_z = np.linalg.inv(H)
+        names = pd.Index(cov.columns, name="covariate")
+        self.params_ = pd.Series(beta / sd, index=names, name="coef")
+        self.bse_ = pd.Series(np.sqrt(np.diag(cov_z)) / sd, index=names, name="se")
+        self.cov_params_ = pd.DataFrame(cov_z / np.outer(sd, sd), index=names, columns=names)
+        self.loglik_ = ll
+        self.expected_ = pd.Series(expected, index=pd.Index(ids, name="customer_id"),
+                                   name="expected_referrals")
+        self.observed_ = pd.Series(np.bincount(pos, minlength=len(ids)).astype("int64"),
+                                   index=self.expected_.index, name="n_referrals")
+        self.n_events_ = int(len(t_k))
+        self.n_candidates_ = int(len(ids))
+        self.n_excluded_ = n_nocov + n_outside
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "params_"):
+            raise ParameterError("this ReferralPropensity is not fitted yet; call fit(...) "
+                                 "first.")
+
+    def expected(self, params=None) -> pd.Series:
+        """Expected referrals of each candidate over the log at ``params``.
+
+        ``E[N_j] = sum_k [j in R_k] exp(x_j' b) / sum_{i in R_k} exp(x_i' b)`` over the
+        referrals used. With the fitted coefficients (default) it is
+        :attr:`expected_`; with a simulator's true coefficients (a mapping covariate
+        -> value) it is what the truth implies for the same referrals.
+        """
+        self._check_fitted()
+        if params is None:
+            return self.expected_.copy()
+        b = pd.Series(params, dtype=float)
+        if set(b.index) != set(self.params_.index):
+            raise ParameterError(f"parameter 'params' must give a value for each covariate "
+                                 f"{list(self.params_.index)}, got {list(b.index)}.")
+        beta = b.reindex(self.params_.index).to_numpy() * self._sd
+        return pd.Series(self._sums(beta)[3], index=self.expected_.index,
+                         name="expected_referrals")
+
+    def conf_int(self) -> pd.DataFrame:
+        """Wald intervals at ``alpha`` for the coefficients."""
+        self._check_fitted()
+        z = stats.norm.ppf(1 - self.alpha / 2)
+        return pd.DataFrame({"lower": self.params_ - z * self.bse_,
+                             "upper": self.params_ + z * self.bse_})
+
+    def summary(self) -> pd.DataFrame:
+        """Coefficients, errors, intervals, rate ratios and p-values by covariate."""
+        self._check_fitted()
+        out = pd.concat([self.params_, self.bse_, self.conf_int()], axis=1)
+        out["rate_ratio"] = np.exp(out["coef"])
+        out["p_value"] = 2 * stats.norm.sf(np.abs(out["coef"] / out["se"]))
+        out.attrs = {"n_events": self.n_events_, "n_candidates": self.n_candidates_,
+                     "n_excluded": self.n_excluded_}
+        return out
