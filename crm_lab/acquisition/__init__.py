@@ -91,6 +91,7 @@ from crm_lab.acquisition.testing import (
     analyse_test,
     peeking_simulation,
     power,
+    power_curve,
     sample_size,
     simulate_offer_test,
     simulate_power,
@@ -106,7 +107,7 @@ __all__ = [
     "value_by_channel", "channel_economics", "true_cac", "allocate_budget", "Allocation",
     "allocation_sensitivity", "campaign_table", "split_sample", "ResponseModel",
     "response_truth", "true_response_probability", "response_lift", "LookalikeModel",
-    "break_even_rate", "mailing_depth", "MailingPlan", "sample_size", "power",
+    "break_even_rate", "mailing_depth", "MailingPlan", "sample_size", "power", "power_curve",
     "simulate_power", "simulate_offer_test", "analyse_test", "TestResult",
     "peeking_simulation",
 ]

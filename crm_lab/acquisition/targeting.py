@@ -370,7 +370,8 @@ class MailingPlan:
 
 
 def mailing_depth(score, *, cost_per_contact: float, margin_per_response: float,
-                  responded=None, n_points: int = 101) -> MailingPlan:
+                  responded=None, n_points: int = 101,
+                  probabilities: bool = True) -> MailingPlan:
     """Profit of mailing the top share of a scored list, at every depth.
 
     Parameters
@@ -384,6 +385,9 @@ def mailing_depth(score, *, cost_per_contact: float, margin_per_response: float,
         Observed responses (a held-out test list): profit from what happened.
     n_points : int
         Depths from 0 to 100 % of the list.
+    probabilities : bool
+        Whether ``score`` is a response probability (then the break-even rule applies);
+        ``False`` for a ranking score such as a look-alike score (``rule_share`` is NaN).
 
     Returns
     -------
@@ -417,6 +421,6 @@ def mailing_depth(score, *, cost_per_contact: float, margin_per_response: float,
     t["margin"] = t["responses"] * margin_per_response
     t["profit"] = t["margin"] - t["cost"]
     best = int(t["profit"].to_numpy().argmax())
-    rule = float((p >= be).mean())
+    rule = float((p >= be).mean()) if probabilities else float("nan")
     return MailingPlan(table=t, break_even_rate=be, best_share=float(t["share_mailed"][best]),
                        best_profit=float(t["profit"][best]), rule_share=rule)

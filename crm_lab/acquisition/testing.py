@@ -22,7 +22,7 @@ from crm_lab.validate import (
 )
 
 __all__ = [
-    "sample_size", "power", "simulate_power", "simulate_offer_test", "TestResult",
+    "sample_size", "power", "power_curve", "simulate_power", "simulate_offer_test", "TestResult",
     "analyse_test", "peeking_simulation",
 ]
 
@@ -100,6 +100,31 @@ def power(p_control: float, p_treatment: float, n_per_group, *, alpha: float = 0
     h = abs(float(proportion_effectsize(p_treatment, p_control)))
     return NormalIndPower().power(effect_size=h, nobs1=np.asarray(n_per_group, float),
                                   alpha=alpha, ratio=1.0)
+
+
+def power_curve(p_control: float, p_treatment: float, n_values: Sequence[int], *,
+                alpha: float = 0.05, n_sims: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Power by contacts per arm: the formula and a simulation of the same design.
+
+    Returns
+    -------
+    DataFrame indexed by ``n_per_group``: ``power_formula``, ``power_simulated``, ``mc_se``.
+
+    Examples
+    --------
+    >>> power_curve(0.05, 0.07, [500, 2000], n_sims=200).shape
+    (2, 3)
+    """
+    n_values = check_sequence("n_values", n_values, kind=int, low=2)
+    rows = {}
+    for i, n in enumerate(n_values):
+        s = simulate_power(p_control, p_treatment, int(n), alpha=alpha, n_sims=n_sims,
+                           seed=seed + i)
+        rows[int(n)] = {"power_formula": s["power_formula"], "power_simulated": s["power"],
+                        "mc_se": s["mc_se"]}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "n_per_group"
+    return out
 
 
 def _z_two_prop(x_c, n_c, x_t, n_t):
