@@ -84,7 +84,7 @@ def test_response_model_recovers_truth(campaigns, companies, seed):
     assert len(r) == 9
     assert (r["z"].abs() < 3.5).all(), r
     d = (r["coef"] - r["true"]).to_numpy()
-    cov = model._res.cov_params().loc[r.index, r.index].to_numpy()
+    cov = model.cov_.loc[r.index, r.index].to_numpy()
     wald = float(d @ np.linalg.solve(cov, d))
     assert wald < stats.chi2.ppf(0.999, len(d))
     # the fitted probabilities track the true ones

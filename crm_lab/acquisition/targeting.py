@@ -147,6 +147,8 @@ class ResponseModel:
     ----------
     params_, bse_ : Series
         Coefficients and standard errors.
+    cov_ : DataFrame
+        Covariance matrix of the coefficients.
     groups_, levels_ : list, dict
     converged_ : bool
     n_obs_ : int
@@ -203,9 +205,8 @@ class ResponseModel:
             warnings.warn("ResponseModel: the fit did not converge; the estimates are not "
                           "reliable (too few responders or a perfectly separating predictor?).",
                           RuntimeWarning, stacklevel=2)
-        self.params_, self.bse_ = res.params, res.bse
+        self.params_, self.bse_, self.cov_ = res.params, res.bse, res.cov_params()
         self.n_obs_ = len(frame)
-        self._res = res
         return self
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
