@@ -12,6 +12,15 @@ import warnings
 import matplotlib
 import pandas as pd
 
+from crm_lab.plots.acquisition import (
+    allocation_plot,
+    cac_clv_plot,
+    channel_value_plot,
+    early_value_plot,
+    mailing_depth_plot,
+    peeking_plot,
+    power_curve_plot,
+)
 from crm_lab.plots.callcentre import (
     forecast_plot,
     observed_predicted_plot,
@@ -86,6 +95,8 @@ __all__ = [
     "importance_plot", "winback_plot",
     "stage_profile_plot", "stage_transition_plot", "value_comparison_plot",
     "referral_matrix_plot",
+    "channel_value_plot", "cac_clv_plot", "allocation_plot", "early_value_plot",
+    "mailing_depth_plot", "power_curve_plot", "peeking_plot",
     "effect_plot", "complaint_pareto_plot", "complaint_rate_plot", "resolution_plot",
     "kpi_control_plot", "scorecard_plot", "chain_plot", "npv_distribution_plot", "tornado_plot",
     "cashflow_plot", "dashboard_figure",
