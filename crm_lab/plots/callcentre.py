@@ -7,6 +7,7 @@ Each function takes a table computed by :mod:`crm_lab.callcentre` and returns th
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -79,9 +80,23 @@ def forecast_plot(forecast: pd.DataFrame, actual: pd.Series | None = None, ax=No
         a = actual.reindex(x)
         ax.plot(x, a.to_numpy(dtype=float), ".", ms=3, color="black", label="actual")
     ax.set_ylabel("calls per interval")
+    _day_ticks(ax)
     ax.set_title(title)
     ax.legend(fontsize="small")
     return ax
+
+
+def _day_ticks(ax) -> None:
+    """Over a few days or more, one tick per day labelled "Mon 01"; else matplotlib's concise
+    date ticks (no overlapping date-times either way)."""
+    lo, hi = ax.get_xlim()
+    if 2 <= hi - lo <= 31:  # in days
+        ax.xaxis.set_major_locator(mdates.DayLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%a %d"))
+    else:
+        locator = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def roster_plot(roster, ax=None, title: str = "Staffing requirement and roster"):
@@ -104,6 +119,7 @@ def roster_plot(roster, ax=None, title: str = "Staffing requirement and roster")
     ax.fill_between(cov.index, 0, cov["rostered"], step="post", alpha=0.35, label="rostered")
     ax.step(cov.index, cov["required"], where="post", color="black", lw=1.2, label="required")
     ax.set_ylabel("agents")
+    _day_ticks(ax)
     ax.set_title(title)
     ax.legend(fontsize="small")
     return ax
