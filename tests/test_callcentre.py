@@ -4,8 +4,12 @@ observed against predicted, and the call-log checks.
 Known answers:
 
 * 100 calls per 30 minutes, AHT 180 s, 80 % in 20 s: 14 agents, P(wait) 0.1741, SL 88.8 %,
-  ASA 7.8 s, occupancy 71.4 %, 20 agents to schedule with 30 % shrinkage (issue 19; the
-  figures of Call Centre Helper's widely copied Erlang C worked example).
+  ASA 7.8 s, occupancy 71.4 %, 20 agents to schedule with 30 % shrinkage (issue 19). The
+  same inputs and figures are printed in the README of the CRAN package ErlangC 0.1.0
+  (Damonsoul, 2024; ``erlang_c(100, 30 min, 180 s, 20 s, 14)``: wait probability 0.1741319,
+  service level 0.88835, ASA 7.8359 s, occupancy 0.7142857; ``calculate_agents(...,
+  max_occupancy = 0.85, shrinkage = 0.3)``: 14 agents). The example is commonly attributed to
+  Call Centre Helper's Erlang C worked example; that page itself was not checked.
 * 250 calls per hour, AHT 330 s, 80 % in 30 s: 28 agents (SL 85.7 %; 27 give 78.2 %), issue 19.
 * Standard Erlang B tables (offered load at 1 % blocking, to 3 decimals): 4.461 Erlangs for
   10 circuits, 12.031 for 20, 37.901 for 50, 84.064 for 100.
@@ -34,7 +38,8 @@ from crm_lab.validate import DataError, ParameterError
 
 
 def test_textbook_example_100_calls():
-    # Call Centre Helper worked example / issue 19: 100 calls per 30 min, AHT 180 s, 80/20
+    # issue 19; CRAN ErlangC 0.1.0 README (see the module docstring): 100 calls per 30 min,
+    # AHT 180 s, 80/20 -> 14 agents, P(wait) 0.1741319, SL 0.88835, ASA 7.8359 s
     m = cc.erlang_c_metrics(100, 180, 14, threshold=20)
     assert m.load == pytest.approx(10.0)
     assert m.p_wait == pytest.approx(0.1741, abs=5e-5)

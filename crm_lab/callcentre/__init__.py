@@ -82,11 +82,13 @@ from crm_lab.callcentre.observed import (
     estimate_call_process,
     estimate_patience,
     interval_performance,
+    observed_summary,
     observed_vs_predicted,
 )
 from crm_lab.callcentre.planning import (
     Roster,
     arrival_counts,
+    arrival_profile,
     forecast_arrivals,
     schedule_shifts,
     shift_patterns,
@@ -99,8 +101,9 @@ __all__ = [
     "erlang_b", "erlang_c", "offered_load", "QueueMetrics", "erlang_c_metrics",
     "erlang_a_metrics", "required_agents", "service_level_table",
     "SimulatedCalls", "simulate_calls", "lognormal_params",
-    "arrival_counts", "forecast_arrivals", "staffing_plan", "shift_patterns", "Roster",
+    "arrival_counts", "arrival_profile", "forecast_arrivals", "staffing_plan", "shift_patterns",
+    "Roster",
     "schedule_shifts",
     "interval_performance", "estimate_patience", "CallProcess", "estimate_call_process",
-    "observed_vs_predicted",
+    "observed_vs_predicted", "observed_summary",
 ]

@@ -8,7 +8,10 @@
 * :func:`estimate_call_process` – arrival rates per interval, the handle-time distribution
   (lognormal fit) and patience: what a simulator of this centre would need.
 * :func:`observed_vs_predicted` – each interval's observed waits, SL and abandonment next to
-  Erlang C's and Erlang A's prediction from the observed calls and staffing.
+  Erlang C's and Erlang A's prediction from the observed calls (the interval's own count, or
+  the weekday x time-of-day profile of the log) and staffing.
+* :func:`observed_summary` – those columns pooled over intervals (weighted by calls), overall
+  or by weekday, hour or staffing level.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ import pandas as pd
 
 from crm_lab.callcentre.calllog import check_call_log, check_staffing, interval_index
 from crm_lab.callcentre.erlang import _a_metrics, _c_metrics, _erlang_b, offered_load
-from crm_lab.callcentre.planning import _counts
-from crm_lab.validate import DataError, check_param
+from crm_lab.callcentre.planning import WEEKDAYS, _counts, arrival_profile
+from crm_lab.validate import DataError, ParameterError, check_columns, check_param
 
 __all__ = [
     "interval_performance",
@@ -31,6 +34,7 @@ __all__ = [
     "CallProcess",
     "estimate_call_process",
     "observed_vs_predicted",
+    "observed_summary",
 ]
 
 
@@ -246,12 +250,19 @@ def estimate_call_process(calls: pd.DataFrame, *, interval_minutes: float = 30, 
 
 def observed_vs_predicted(calls: pd.DataFrame, staffing, *, interval_minutes: float = 30,
                           threshold: float = 20, patience: float | str | None = "estimate",
-                          aht: float | str = "overall", arrival: str = "arrival",
-                          handle: str = "handle_s", wait: str = "wait_s",
+                          aht: float | str = "overall", arrivals="interval",
+                          arrival: str = "arrival", handle: str = "handle_s",
+                          wait: str = "wait_s",
                           abandoned: str | None = "abandoned") -> pd.DataFrame:
     """Each interval's observed service next to what Erlang C and Erlang A predict for it.
 
-    The predictions use the interval's *observed* offered calls and staffing, and a handle
+    The predictions use the interval's staffing and its calls: by default its own *observed*
+    count (``arrivals="interval"``), or the log's weekday x time-of-day mean count
+    (``"profile"``, :func:`~crm_lab.callcentre.arrival_profile`), or expected calls you give
+    (a Series per interval start, e.g. a forecast). In a small centre an interval's count is a
+    noisy estimate of its rate (Poisson: 4 calls +/- 2), and because waiting grows faster than
+    linearly in the load, predictions from single counts are biased towards long waits when
+    pooled; the profile averages that noise away. The predictions also use a handle
     time that is either the whole log's mean (``aht="overall"``, default: steadier) or the
     interval's own (``"interval"``), or a number. Erlang A also needs a mean patience:
     estimated from the log (``"estimate"``, :func:`estimate_patience`), a number, or ``None``
@@ -267,6 +278,8 @@ def observed_vs_predicted(calls: pd.DataFrame, staffing, *, interval_minutes: fl
     interval_minutes, threshold : float
     patience : "estimate", float or None
     aht : "overall", "interval" or float
+    arrivals : "interval", "profile" or Series
+        Calls the predictions use (see above). A Series must cover every staffed interval.
     arrival, handle, wait, abandoned : str
         Column names.
 
@@ -274,8 +287,10 @@ def observed_vs_predicted(calls: pd.DataFrame, staffing, *, interval_minutes: fl
     -------
     DataFrame
         Per staffed interval: ``offered``, ``agents``, observed ``service_level``, ``asa``,
-        ``abandon_rate``, and predicted ``sl_erlang_c``, ``asa_erlang_c``, ``sl_erlang_a``,
-        ``asa_erlang_a``, ``abandon_erlang_a``. ``attrs`` holds the AHT and patience used.
+        ``abandon_rate``, ``mean_wait``, ``aht``, the ``calls_used`` for the prediction, and
+        predicted ``sl_erlang_c``, ``asa_erlang_c`` (``inf`` where the agents cannot keep up
+        with the load), ``sl_erlang_a``, ``asa_erlang_a``, ``abandon_erlang_a``. ``attrs``
+        holds the AHT, patience and arrivals used.
 
     Examples
     --------
@@ -313,9 +328,9 @@ def observed_vs_predicted(calls: pd.DataFrame, staffing, *, interval_minutes: fl
     elif patience is not None:
         check_param("patience", patience, kind=(int, float), low=1e-9)
     agents = staff.reindex(perf.index).to_numpy()
+    used = _calls_used(arrivals, log, perf, interval_minutes)
     rows = []
-    for calls_i, a_i, n_i in zip(perf["offered"].to_numpy(dtype=float), ahts, agents,
-                                 strict=True):
+    for calls_i, a_i, n_i in zip(used, ahts, agents, strict=True):
         n_i = int(n_i)
         load = offered_load(calls_i, float(a_i), interval_minutes)
         b = _erlang_b(n_i, load)
@@ -331,9 +346,122 @@ def observed_vs_predicted(calls: pd.DataFrame, staffing, *, interval_minutes: fl
     pred = pd.DataFrame(rows, index=perf.index)
     pred.loc[(perf["offered"] == 0).to_numpy()] = np.nan  # nothing to predict without calls
     out = pd.concat([perf[["offered"]].assign(agents=agents),
-                     perf[["service_level", "asa", "abandon_rate", "mean_wait", "aht"]], pred],
-                    axis=1)
+                     perf[["service_level", "asa", "abandon_rate", "mean_wait", "aht"]],
+                     pd.DataFrame({"calls_used": used}, index=perf.index), pred], axis=1)
     out.attrs.update({"aht": aht if isinstance(aht, str) else float(aht),
+                      "arrivals": arrivals if isinstance(arrivals, str) else "given",
                       "patience": patience, "threshold": threshold,
                       "interval_minutes": float(interval_minutes)})
+    return out
+
+
+def _calls_used(arrivals, log: pd.DataFrame, perf: pd.DataFrame,
+                interval_minutes: float) -> np.ndarray:
+    if isinstance(arrivals, str):
+        check_param("arrivals", arrivals, allowed=["interval", "profile"])
+        if arrivals == "interval":
+            return perf["offered"].to_numpy(dtype=float)
+        prof = arrival_profile(log, interval_minutes)
+        idx = pd.DatetimeIndex(perf.index)
+        cols = np.asarray(WEEKDAYS)[idx.day_of_week]
+        return prof.stack().reindex(list(zip(idx.strftime("%H:%M"), cols, strict=True))
+                                    ).to_numpy(dtype=float)
+    if not isinstance(arrivals, pd.Series) or not isinstance(arrivals.index, pd.DatetimeIndex):
+        raise ParameterError("parameter 'arrivals' must be 'interval', 'profile' or a Series of "
+                             "expected calls indexed by interval start.")
+    given = pd.to_numeric(arrivals, errors="coerce")
+    given.index = pd.DatetimeIndex(given.index).as_unit("ns")
+    v = given.reindex(pd.DatetimeIndex(perf.index).as_unit("ns")).to_numpy(dtype=float)
+    bad = ~np.isfinite(v) | (v < 0)
+    if bad.any():
+        raise ParameterError(f"parameter 'arrivals': {int(bad.sum())} staffed interval(s) have "
+                             f"no expected calls (or NaN / negative ones), e.g. "
+                             f"{list(perf.index[bad][:3])}. How to fix: give calls >= 0 for "
+                             "every staffed interval.")
+    return v
+
+
+_SUMMARY = ("service_level", "sl_erlang_c", "sl_erlang_a", "abandon_rate", "abandon_erlang_a",
+            "asa", "asa_erlang_c", "asa_erlang_a")
+
+
+def observed_summary(table: pd.DataFrame, by=None) -> pd.DataFrame:
+    """Observed and predicted service pooled over intervals, weighted by calls offered.
+
+    A pooled service level is the share of *all* calls answered in time, so each interval
+    counts with its calls: ``sum(offered * SL) / sum(offered)`` (the same for abandonment and,
+    weighting by answered calls, ASA). Erlang C's ASA is infinite in an interval whose agents
+    cannot keep up with its load; the pooled ``asa_erlang_c`` leaves those intervals out and
+    ``unstable`` counts them (a warning says how many).
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`observed_vs_predicted`.
+    by : None, "weekday", "hour", "agents" or array-like
+        Pool everything (default), or one row per weekday, hour of day, number of agents on
+        duty, or per label you give (one per row of ``table``).
+
+    Returns
+    -------
+    DataFrame
+        One row per group (``"all"`` without ``by``): ``intervals`` and ``offered`` (with
+        calls), then the pooled columns of ``table`` among ``service_level``,
+        ``sl_erlang_c``, ``sl_erlang_a``, ``abandon_rate``, ``abandon_erlang_a``, ``asa``,
+        ``asa_erlang_c``, ``asa_erlang_a``, and ``unstable``.
+
+    Examples
+    --------
+    >>> from crm_lab.callcentre import simulate_calls
+    >>> sim = simulate_calls([100.0] * 8, agents=12, aht=180, patience=200, seed=6)
+    >>> s = observed_summary(observed_vs_predicted(sim.calls, sim.staffing))
+    >>> s.columns.tolist()[:4]
+    ['intervals', 'offered', 'service_level', 'sl_erlang_c']
+    """
+    check_columns(table, ["offered", "service_level"], "table",
+                  hint="Pass the frame observed_vs_predicted returns.")
+    busy = table.loc[table["offered"].fillna(0).to_numpy() > 0]
+    if by is None:
+        keys = np.full(len(busy), "all", dtype=object)
+    elif isinstance(by, str):
+        check_param("by", by, allowed=["weekday", "hour", "agents"])
+        idx = pd.DatetimeIndex(busy.index)
+        keys = {"weekday": lambda: pd.Categorical(np.asarray(WEEKDAYS)[idx.day_of_week],
+                                                  categories=WEEKDAYS, ordered=True),
+                "hour": lambda: idx.hour.to_numpy(),
+                "agents": lambda: busy["agents"].to_numpy()}[by]()
+    else:
+        keys = np.asarray(by)
+        if keys.shape != (len(table),):
+            raise ParameterError(f"parameter 'by' must have one label per row of table "
+                                 f"({len(table)}), got shape {keys.shape}.")
+        keys = keys[table["offered"].fillna(0).to_numpy() > 0]
+    w = busy["offered"].to_numpy(dtype=float)
+    n_ans = w * (1.0 - busy["abandon_rate"].to_numpy(dtype=float)) if "abandon_rate" in busy \
+        else w
+    cols = [c for c in _SUMMARY if c in busy]
+    frame = pd.DataFrame({"intervals": 1, "offered": w}, index=busy.index)
+    weights = {}
+    for c in cols:
+        v = busy[c].to_numpy(dtype=float)
+        wt = n_ans if c.startswith("asa") else w
+        ok = np.isfinite(v)
+        frame[c] = np.where(ok, v * wt, 0.0)
+        frame["_w_" + c] = np.where(ok, wt, 0.0)
+        weights[c] = "_w_" + c
+    if "asa_erlang_c" in busy:
+        frame["unstable"] = np.isinf(busy["asa_erlang_c"].to_numpy(dtype=float)).astype(int)
+    g = frame.groupby(keys, observed=True, sort=True).sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for c, wc in weights.items():
+            g[c] = g[c] / g[wc]
+    out = g.drop(columns=list(weights.values()))
+    out["intervals"] = out["intervals"].astype(np.int64)
+    out["offered"] = out["offered"].round().astype(np.int64)
+    out.index.name = by if isinstance(by, str) else None
+    n_unstable = int(out["unstable"].sum()) if "unstable" in out else 0
+    if n_unstable:
+        warnings.warn(f"observed_summary: {n_unstable} interval(s) have fewer agents than "
+                      "Erlang C's load (infinite ASA); their Erlang C ASA is left out of the "
+                      "pooled asa_erlang_c.", UserWarning, stacklevel=2)
     return out

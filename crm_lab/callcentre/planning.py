@@ -1,6 +1,7 @@
 """From a call log to next week's roster: forecast arrivals, staff each interval, cover with shifts.
 
-1. :func:`arrival_counts` counts calls per interval (empty intervals count 0).
+1. :func:`arrival_counts` counts calls per interval (empty intervals count 0);
+   :func:`arrival_profile` averages them into a weekday x time-of-day table.
 2. :func:`forecast_arrivals` forecasts next week by the seasonal (weekday x time-of-day)
    mean of the last weeks, with a prediction interval from a quasi-Poisson model
    (variance ``phi * mean``, ``phi`` estimated from the weeks' spread).
@@ -27,6 +28,7 @@ from crm_lab.validate import DataError, ParameterError, check_param
 
 __all__ = [
     "arrival_counts",
+    "arrival_profile",
     "forecast_arrivals",
     "staffing_plan",
     "shift_patterns",
@@ -64,6 +66,73 @@ def _counts(arr: pd.Series, interval_minutes: float, start=None, end=None) -> pd
     inside = (arr >= lo) & (arr < hi)
     counts = pd.Series(interval_index(arr[inside], interval_minutes)).value_counts()
     return counts.reindex(idx, fill_value=0).astype(np.int64).rename("calls")
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def arrival_profile(calls, interval_minutes: float = 30, *, start=None, end=None,
+                    arrival: str = "arrival") -> pd.DataFrame:
+    """Mean calls per interval by time of day (rows) and weekday (columns).
+
+    Each cell is the mean over the days of that weekday in the range (days without calls
+    count 0), so it estimates the Poisson mean of that interval in a typical week.
+
+    Parameters
+    ----------
+    calls : DataFrame or Series
+        A call log (its ``arrival`` column is all that is used), or a Series of calls (or
+        expected calls, e.g. the simulator's true rates) per interval with a DatetimeIndex of
+        interval starts.
+    interval_minutes : float, default 30
+        Interval length; must divide a day.
+    start, end : date-like, optional
+        Range of a call log (default: whole days from the first to the last call).
+    arrival : str
+        Name of the arrival-time column.
+
+    Returns
+    -------
+    DataFrame
+        Index ``time`` (``"HH:MM"``, every interval of the day), columns ``Mon`` .. ``Sun``
+        (weekdays absent from the range are NaN); ``attrs["days"]`` holds the number of days
+        of each weekday averaged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"arrival": pd.to_datetime(["2024-01-01 09:05", "2024-01-01 09:20",
+    ...                                                "2024-01-08 09:10"])})
+    >>> prof = arrival_profile(log, start="2024-01-01", end="2024-01-15")
+    >>> float(prof.loc["09:00", "Mon"]), float(prof.loc["09:00", "Tue"])
+    (1.5, 0.0)
+    """
+    if isinstance(calls, pd.Series):
+        if not isinstance(calls.index, pd.DatetimeIndex):
+            raise DataError("calls: a Series of calls per interval needs a DatetimeIndex of "
+                            "interval starts.\nHow to fix: pass a call log, or set the index.")
+        counts = pd.to_numeric(calls, errors="coerce")
+        if counts.isna().any() or (counts < 0).any():
+            raise DataError("calls: calls per interval must be numbers >= 0 (no NaN).\nHow to "
+                            "fix: fill closed intervals with 0.")
+        check_param("interval_minutes", interval_minutes, kind=(int, float), low=1e-9)
+    else:
+        log = check_call_log(calls, arrival=arrival, handle=None, wait=None, abandoned=None)
+        counts = _counts(log["arrival"], interval_minutes, start, end)
+    idx = pd.DatetimeIndex(counts.index)
+    step = pd.Timedelta(minutes=interval_minutes)
+    times = pd.date_range("2000-01-01", periods=pd.Timedelta(days=1) // step,
+                          freq=step).strftime("%H:%M")
+    frame = pd.DataFrame({"v": counts.to_numpy(dtype=float),
+                          "weekday": idx.day_of_week, "time": idx.strftime("%H:%M")})
+    table = frame.pivot_table(index="time", columns="weekday", values="v", aggfunc="mean")
+    table = table.reindex(index=times, columns=range(7))
+    table.columns = list(WEEKDAYS)
+    table.index.name = "time"
+    days = pd.Series(idx.normalize().unique().day_of_week).value_counts()
+    table.attrs["days"] = {WEEKDAYS[k]: int(days.get(k, 0)) for k in range(7)}
+    table.attrs["interval_minutes"] = float(interval_minutes)
+    return table
 
 
 def forecast_arrivals(calls: pd.DataFrame, *, interval_minutes: float = 30,

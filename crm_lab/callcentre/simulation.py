@@ -82,8 +82,9 @@ class SimulatedCalls:
 
 def _interval_starts(rates, start, interval_minutes: float, n: int) -> pd.DatetimeIndex:
     if isinstance(rates, pd.Series) and isinstance(rates.index, pd.DatetimeIndex):
-        idx = pd.DatetimeIndex(rates.index)
-        step = pd.Timedelta(minutes=interval_minutes)
+        # any resolution (pandas 3 parses to datetime64[us]); compare in nanoseconds
+        idx = pd.DatetimeIndex(rates.index).as_unit("ns")
+        step = pd.Timedelta(minutes=interval_minutes).as_unit("ns")
         if n > 1 and not (np.diff(idx.asi8) == step.value).all():
             raise ParameterError(
                 "parameter 'calls_per_interval': its DatetimeIndex must be consecutive "

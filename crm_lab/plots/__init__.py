@@ -22,9 +22,11 @@ from crm_lab.plots.acquisition import (
     power_curve_plot,
 )
 from crm_lab.plots.callcentre import (
+    arrival_profile_plot,
     forecast_plot,
     observed_predicted_plot,
     roster_plot,
+    service_by_plot,
     service_level_plot,
 )
 from crm_lab.plots.care import (
@@ -90,6 +92,7 @@ __all__ = [
     "calibration_holdout_plot", "matrix_plot", "cohort_retention_plot",
     "pivot_plot", "rules_plot", "transition_plot", "hit_rate_plot",
     "service_level_plot", "forecast_plot", "roster_plot", "observed_predicted_plot",
+    "arrival_profile_plot", "service_by_plot",
     "inactivity_plot", "roc_pr_plot", "calibration_plot", "gains_plot", "lift_plot",
     "profit_curve_plot", "qini_plot", "km_plot", "hazard_ratio_plot", "odds_ratio_plot",
     "importance_plot", "winback_plot",
