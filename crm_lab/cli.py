@@ -177,7 +177,8 @@ def run_parameters(notebook: Path, items: list[list[str]], columns: str | None =
     ``-p NAME VALUE`` values are read as YAML (``3`` a number, ``true`` a bool, ``null``
     None, ``{a: b}`` a mapping). ``--columns a,b,c`` becomes ``columns``; ``--dayfirst``
     ``dayfirst=True``. A relative ``data`` path is made absolute from ``cwd`` (default:
-    the current folder), because the chapter itself runs in ``notebooks/``.
+    the current folder), because the chapter itself runs in ``notebooks/``; so is any other
+    text parameter that names an existing file there (e.g. chapter 10's ``staffing``).
 
     Raises
     ------
@@ -210,6 +211,11 @@ def run_parameters(notebook: Path, items: list[list[str]], columns: str | None =
         if isinstance(data, str) and data not in book.BUILTIN_DATA:
             path = Path(data).expanduser()
             params["data"] = str(path if path.is_absolute() else (cwd or Path.cwd()) / path)
+        for name, value in params.items():
+            if name != "data" and isinstance(value, str) and value:
+                path = Path(value).expanduser()
+                if not path.is_absolute() and ((cwd or Path.cwd()) / path).is_file():
+                    params[name] = str((cwd or Path.cwd()) / path)
         if "data" in params:
             book.check_parameters(data=params["data"])
     except ParameterError as err:

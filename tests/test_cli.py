@@ -61,6 +61,15 @@ def test_relative_data_path_is_resolved_from_the_callers_folder(tmp_path, monkey
         run_parameters(CH01, [["data", "other.csv"]])
 
 
+def test_other_relative_file_parameters_are_resolved_too(tmp_path, monkeypatch):
+    """Chapter 10's ``staffing`` CSV, like ``data``, is read from where the command runs."""
+    ch10 = ROOT / "notebooks" / "10_call_centre.ipynb"
+    (tmp_path / "agents.csv").write_text("interval,agents\n")
+    monkeypatch.chdir(tmp_path)
+    got = run_parameters(ch10, [["staffing", "agents.csv"], ["seed", "2"]])
+    assert got == {"staffing": str(tmp_path / "agents.csv"), "seed": 2}
+
+
 def test_bad_mapping_and_flags_for_a_chapter_without_them(tmp_path):
     with pytest.raises(RunError, match="parameter 'columns'.*needs 3"):
         run_parameters(CH01, [], columns="cust,day")
