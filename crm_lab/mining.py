@@ -515,6 +515,8 @@ def evaluate_cross_sell(line_items: pd.DataFrame, transactions: pd.DataFrame, sp
 def purchase_sequences(transactions: pd.DataFrame, line_items: pd.DataFrame) -> pd.DataFrame:
     """Each purchase with its main category (the category with the most spend), in order.
 
+    Spend is summed in whole cents; a tie between categories goes to the first by name.
+
     Returns
     -------
     DataFrame
@@ -533,8 +535,12 @@ def purchase_sequences(transactions: pd.DataFrame, line_items: pd.DataFrame) -> 
     """
     tx = check_transactions(transactions, transaction_id="transaction_id")
     check_columns(line_items, ["transaction_id", "category", "price"], "line_items")
-    spend = (line_items.groupby(["transaction_id", "category"], sort=True)["price"].sum()
-             .reset_index().sort_values(["transaction_id", "price", "category"],
+    # Sum in whole cents, so that two categories with the same spend tie exactly (float sums
+    # in another order could break the tie either way); ties go to the first category by name.
+    cents = line_items[["transaction_id", "category"]].assign(
+        cents=np.round(line_items["price"].to_numpy(dtype=float) * 100).astype(np.int64))
+    spend = (cents.groupby(["transaction_id", "category"], sort=True)["cents"].sum()
+             .reset_index().sort_values(["transaction_id", "cents", "category"],
                                         ascending=[True, False, True]))
     main = spend.drop_duplicates("transaction_id").set_index("transaction_id")["category"]
     out = tx[["customer_id", "date", "transaction_id"]].copy()
