@@ -221,7 +221,10 @@ def cause_and_effect(wh, survey: pd.DataFrame, *, complaints: pd.DataFrame | Non
         Needs calls linked to customers (``calls`` with ``customer_id``, ``wait_s`` and
         optionally ``abandoned``): OLS (HC1) of satisfaction (sd) on the share of the
         customer's calls answered within ``service_threshold`` seconds. Without such a log
-        (the simulated company has none yet) the link is reported as skipped.
+        the link is reported as skipped. In the simulated company the truth is 0: a call's
+        wait does not depend on who calls, and calls do not move satisfaction
+        (``truth.calls``); its call log covers only the last weeks, after most survey
+        answers, so the link can only be an association there.
 
     The observed score measures satisfaction with error, which shrinks coefficients towards 0
     by about ``sqrt(reliability)``; ``corrected`` divides by ``sqrt(alpha)`` (Cronbach's
@@ -358,13 +361,14 @@ GROUP BY f.customer_key"""
                       float(f.params[1]), f.conf_int(alpha=a)[1], None, np.nan, "",
                       "currency per retained customer; an accounting link, not simulated "
                       "as one coefficient"))
-    rows.append(_service_link(calls, z, alpha, service_threshold, customer_id, a, fit_x))
+    rows.append(_service_link(calls, z, alpha, service_threshold, customer_id, a, fit_x,
+                              truth))
     out = pd.DataFrame(rows).set_index("link")
     out.attrs["alpha"] = alpha
     return out
 
 
-def _service_link(calls, z, alpha, threshold, customer_id, a, fit_x):
+def _service_link(calls, z, alpha, threshold, customer_id, a, fit_x, truth=None):
     import statsmodels.api as sm
 
     name = ("service level -> satisfaction", "service_level", "satisfaction",
@@ -386,9 +390,13 @@ def _service_link(calls, z, alpha, threshold, customer_id, a, fit_x):
         return _skipped(*name, f"only {len(common)} surveyed customers with calls (or no "
                         "variation in their service level); at least 30 are needed")
     f = sm.OLS(z.reindex(common).to_numpy(), fit_x(share.reindex(common))).fit(cov_type="HC1")
+    simulated = truth is not None and bool(getattr(truth, "calls", None))
     return _link(*name, f"OLS (HC1), sd of satisfaction per unit share answered in "
                  f"{threshold:g} s", len(common), float(f.params[1]), f.conf_int(alpha=a)[1],
-                 alpha, np.nan, "", "the simulator has no call log, so no truth to compare")
+                 alpha, 0.0 if simulated else np.nan,
+                 "truth.calls: waits do not depend on the caller, calls do not move "
+                 "satisfaction" if simulated else "",
+                 "surveyed customers who called; the survey mostly predates the calls")
 
 
 def _skipped(name, source, target, frm, to, why):
