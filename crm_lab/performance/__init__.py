@@ -61,10 +61,13 @@ from crm_lab.performance.kpi import (
     transaction_kpis,
 )
 from crm_lab.performance.scorecard import (
+    HAND_TARGETS,
     balanced_scorecard,
+    book_targets,
     cause_and_effect,
     cronbach_alpha,
     default_targets,
+    scorecard_view,
 )
 from crm_lab.performance.service import service_check, true_service_level
 
@@ -77,4 +80,5 @@ __all__ = [
     "DISTRIBUTIONS", "MonteCarloResult", "monte_carlo", "ranges_from", "tornado",
     "CRM_PROJECT_FACTORS", "project_checklist", "INDUSTRY_APPLICATIONS",
     "export_dashboard", "figure_data_uri", "true_service_level", "service_check",
+    "HAND_TARGETS", "book_targets", "scorecard_view",
 ]

@@ -29,7 +29,14 @@ from crm_lab.performance.kpi import (
 )
 from crm_lab.validate import DataError, ParameterError, check_columns, check_param, check_survey
 
-__all__ = ["default_targets", "balanced_scorecard", "cronbach_alpha", "cause_and_effect"]
+__all__ = ["default_targets", "balanced_scorecard", "cronbach_alpha", "cause_and_effect",
+           "HAND_TARGETS", "book_targets", "scorecard_view"]
+
+#: Targets chapter 11 sets by hand, where a KPI's history is no guide: a CLV goal, complete
+#: customer records, and the call centre's staffing standard (80 % of calls answered within
+#: 20 s, at most 5 % abandoned; the call log covers only the last weeks).
+HAND_TARGETS = {"average_clv": 250.0, "data_completeness": 0.95, "service_level": 0.80,
+                "abandonment_rate": 0.05}
 
 
 def default_targets(report: KPIReport, *, improvement: float = 0.05, segment=None) -> pd.Series:
@@ -61,6 +68,40 @@ def default_targets(report: KPIReport, *, improvement: float = 0.05, segment=Non
             target = min(max(target, 0.0), 1.0)
         out[k] = target
     return pd.Series(out, name="target", dtype=float)
+
+
+def book_targets(report: KPIReport, *, improvement: float = 0.05) -> dict:
+    """The targets of chapter 11: :func:`default_targets` and :data:`HAND_TARGETS` over them.
+
+    Examples
+    --------
+    >>> from crm_lab.simulate import simulate_company
+    >>> from crm_lab.warehouse import build_warehouse
+    >>> from crm_lab.performance import kpi_report
+    >>> rep = kpi_report(build_warehouse(simulate_company(400, seed=1).transactions, clv=False))
+    >>> book_targets(rep)["service_level"]
+    0.8
+    """
+    return {**default_targets(report, improvement=improvement).to_dict(), **HAND_TARGETS}
+
+
+def scorecard_view(scorecard: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard's columns a reader needs, actual and target at four significant figures.
+
+    Examples
+    --------
+    >>> sc = pd.DataFrame({"perspective": ["financial"], "name_zh": ["营业收入"],
+    ...                    "unit": ["currency"], "actual": [123456.7], "target": [0.123456],
+    ...                    "status": ["met"], "signal": [pd.NA]}, index=["revenue"])
+    >>> scorecard_view(sc)[["actual", "target"]].iloc[0].tolist()
+    [123500.0, 0.1235]
+    """
+    cols = ["perspective", "name_zh", "unit", "actual", "target", "status", "signal"]
+    check_columns(scorecard, cols, "scorecard")
+    view = scorecard[cols].copy()
+    view[["actual", "target"]] = view[["actual", "target"]].map(
+        lambda v: float(f"{v:.4g}"))
+    return view
 
 
 def balanced_scorecard(report: KPIReport, targets: Mapping | pd.Series | None = None, *,
