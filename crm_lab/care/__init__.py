@@ -19,7 +19,8 @@ Three parts, in the order of chapter 8:
    complaints censored, beside the naive mean of the resolved ones; service-level compliance
    as the share resolved within a target number of days) and what they go with
    (:func:`complainer_outcomes`, with :func:`lapsed`: complaints arrive only while a customer
-   is active, so complainers look *more* loyal than the silent, without any causal effect).
+   is active, so complainers look *more* loyal than the silent, although in the simulated
+   company a complaint itself only ever raises the dropout).
 3. **Service recovery**: :func:`handling_groups` labels each customer *never complained*,
    *well handled* (every complaint resolved within the target) or *poorly handled*;
    :func:`service_recovery` compares a later outcome (loyalty, churn) across the groups with
