@@ -57,7 +57,7 @@ html_theme_options = {
     "footer_content_items": ["copyright"],
     "extra_footer": "",
 }
-exclude_patterns = ["_build", "chapters.json", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "_dashboards", "chapters.json", "**.ipynb_checkpoints"]
 # a fixed light theme (pydata's script logs a console error when no default mode is set)
 html_context = {"default_mode": "light"}
 

@@ -12,6 +12,8 @@ then :func:`build_html` renders the book without executing anything again
 * the data cards (``datasets/*/README.md``), the "your own data" schemas, one page per
   exercise set (``exercises/NN_*/``), and an API reference of :mod:`crm_lab` from its
   numpydoc docstrings;
+* the standalone HTML dashboard of chapter 11 as a page of its own (``dashboards/``), built
+  with the chapter's parameters by :func:`dashboard_pages` and linked from the chapter page;
 * full-text search (Chinese words segmented by jieba) that works from ``file://``;
 * nothing loaded from the network: MathJax is served from the book's own ``_static``.
 
@@ -35,7 +37,13 @@ EXERCISES = ROOT / "exercises"
 DATASETS = ROOT / "datasets"
 BOOK = ROOT / "book"
 
-__all__ = ["Chapter", "chapters", "key_terms", "glossary", "stage", "build_html", "build_book"]
+__all__ = ["Chapter", "chapters", "key_terms", "glossary", "stage", "build_html", "build_book",
+           "DASHBOARDS", "chapter_parameters", "dashboard_pages"]
+
+#: Chapters with a dashboard page: stem -> the caption of the link on the chapter page.
+DASHBOARDS = {"11_bi_performance": "the CRM performance dashboard"}
+#: Where the dashboard pages go, in the Sphinx sources and in the HTML.
+_DASH_SRC, _DASH_HTML = "_dashboards", "dashboards"
 
 _TABLE_ROW = re.compile(r"^\|(.+)\|\s*$")
 
@@ -182,11 +190,102 @@ def _chapter_page(src: Path, dst: Path, ch: Chapter) -> None:
                 lines.append(line)
             cell.source = "\n".join(lines) + (
                 "\n\nEvery chapter's terms are in the [glossary (术语表)](../glossary.md).")
+    if ch.stem in DASHBOARDS:
+        _link_dashboard(nb, ch.stem)
     if ch.exercises and not linked:
         nb.cells.append(nbformat.v4.new_markdown_cell(
             f"**Exercises**: [{ch.exercises}](../exercises/{ch.exercises}.md)."))
     dst.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, dst)
+
+
+def _link_dashboard(nb, stem: str) -> None:
+    """Add the link to the chapter's dashboard page after its dashboard section's prose."""
+    import nbformat
+
+    link = (f'<p><strong>Dashboard</strong>: <a class="dashboard-link" '
+            f'href="../{_DASH_HTML}/{stem}.html">{DASHBOARDS[stem]}</a> as a page of this book '
+            "(one standalone HTML file, no network needed), built with the chapter's default "
+            "parameters.</p>")
+    cell = nbformat.v4.new_markdown_cell(link)
+    at = next((i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+               and re.search(r"^##.*dashboard", c.source, re.I | re.M)), len(nb.cells))
+    nb.cells.insert(at, cell)
+
+
+def chapter_parameters(notebook: Path) -> dict:
+    """The literal values of a notebook's ``parameters`` cell, updated by papermill's
+    ``injected-parameters`` cell if it has one.
+
+    Examples
+    --------
+    >>> chapter_parameters(NOTEBOOKS / "11_bi_performance.ipynb")["period"]
+    'quarter'
+    """
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    out: dict = {}
+    for tag in ("parameters", "injected-parameters"):
+        for cell in nb.cells:
+            if cell.cell_type == "code" and tag in cell.metadata.get("tags", []):
+                for node in ast.parse(cell.source).body:
+                    if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                            isinstance(node.targets[0], ast.Name):
+                        try:
+                            out[node.targets[0].id] = ast.literal_eval(node.value)
+                        except ValueError:
+                            continue
+    return out
+
+
+def _bi_dashboard(path: Path, params: dict) -> Path:
+    """Chapter 11's dashboard (KPI control charts, scorecard, notes) with its parameters."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from crm_lab import book, plots, warehouse
+    from crm_lab import performance as pf
+
+    plots.setup()
+    d = book.load(params.get("data", "simulated"), seed=params.get("seed", 0),
+                  n_customers=params.get("n_customers", 5000))
+    period = params.get("period", "quarter")
+    rep = pf.kpi_report(warehouse.from_book(d), survey=d.survey, complaints=d.complaints,
+                        subscriptions=d.subscriptions, calls=d.calls, period=period)
+    sc = pf.balanced_scorecard(rep, pf.book_targets(rep), tolerance=0.05)
+    fig = plots.dashboard_figure(rep, sc, kpis=("retention_rate", "repeat_share",
+                                                "complaint_rate"))
+    out = pf.export_dashboard(path, figures={"KPIs and scorecard": fig},
+                              tables={"Balanced scorecard": pf.scorecard_view(sc)},
+                              notes=rep.notes, title="CRM performance dashboard",
+                              subtitle=f"{d.name}, by {period}")
+    plt.close(fig)
+    return out
+
+
+_BUILDERS = {"11_bi_performance": _bi_dashboard}
+
+
+def dashboard_pages(notebooks: Path, out: Path, stems=None) -> list[Path]:
+    """Write the dashboard page of every chapter in :data:`DASHBOARDS` into ``out``.
+
+    Each is computed again from the chapter's parameters (read from the notebook in
+    ``notebooks``, so an executed copy's injected parameters count) by the same package calls
+    the chapter makes; nothing is executed from the notebook itself.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stem in (stems if stems is not None else DASHBOARDS):
+        nb = Path(notebooks) / f"{stem}.ipynb"
+        if nb.exists():
+            written.append(_BUILDERS[stem](out / f"{stem}.html", chapter_parameters(nb)))
+    return written
 
 
 def _exercise_page(master: Path, chapter: Chapter | None) -> str:
@@ -254,7 +353,7 @@ def _modules() -> list[str]:
     return sorted(n for n in names if n != "crm_lab.cli")
 
 
-def stage(notebooks: Path, src: Path) -> list[Chapter]:
+def stage(notebooks: Path, src: Path, *, dashboards: bool = True) -> list[Chapter]:
     """Write the Sphinx source tree of the book into ``src`` (emptied first).
 
     Parameters
@@ -263,6 +362,9 @@ def stage(notebooks: Path, src: Path) -> list[Chapter]:
         Folder with the executed chapter notebooks ``NN_*.ipynb``.
     src : Path
         The Sphinx source folder to write.
+    dashboards : bool
+        Also compute the dashboard pages (:func:`dashboard_pages`, some seconds each) into
+        ``src/_dashboards``; :func:`build_html` copies them to ``dashboards/``.
 
     Returns
     -------
@@ -275,6 +377,8 @@ def stage(notebooks: Path, src: Path) -> list[Chapter]:
     chs = chapters(notebooks)
     for ch in chs:
         _chapter_page(notebooks / f"{ch.stem}.ipynb", src / "chapters" / f"{ch.stem}.ipynb", ch)
+    if dashboards:
+        dashboard_pages(notebooks, src / _DASH_SRC, [c.stem for c in chs if c.stem in DASHBOARDS])
 
     by_stem = {c.stem: c for c in chs}
     rows = []
@@ -355,6 +459,8 @@ def build_html(notebooks: Path, out: Path, *, quiet: bool = True) -> Path:
     (out / "sphinx-warnings.log").write_text(proc.stderr, encoding="utf-8")
     if proc.returncode != 0:
         raise RuntimeError(f"sphinx-build failed:\n{proc.stderr[-4000:]}")
+    if (src / _DASH_SRC).is_dir():
+        shutil.copytree(src / _DASH_SRC, html / _DASH_HTML, dirs_exist_ok=True)
     return html
 
 

@@ -7,8 +7,10 @@ of the book, a new ``NN_*.ipynb`` picked up by itself.
 The browser test builds the book from the committed notebooks (their stored outputs; nothing
 is executed), opens every page in Debian's chromium through Playwright and fails on a broken
 link or image, a request to a non-local address or a console error; it checks that search
-finds "RFM" and "客户" from the file system and from a local server, and saves screenshots
-under ``_build/book-test/screenshots``. Without chromium it skips, except under ``CI=true``,
+finds "RFM" and "客户" from the file system and from a local server, that chapter 11's
+dashboard page opens from its chapter's link with its charts drawn and its scorecard table
+and nothing requested from the network, and saves screenshots under
+``_build/book-test/screenshots``. Without chromium it skips, except under ``CI=true``,
 where it fails.
 """
 
@@ -87,6 +89,18 @@ def test_links_point_at_pages_of_the_book(staged):
             assert "Question 1" in page and "SOLUTION" not in page and "TEST CONFIG" not in page
 
 
+def test_dashboard_page_is_staged_and_linked(staged):
+    src, _ = staged
+    dash = src / "_dashboards" / "11_bi_performance.html"
+    text = dash.read_text(encoding="utf-8")
+    assert "<img" in text and "data:image/svg+xml;base64," in text and "<table" in text
+    assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", text)
+    page = (src / "chapters" / "11_bi_performance.ipynb").read_text(encoding="utf-8")
+    assert "../dashboards/11_bi_performance.html" in page
+    assert booksite.chapter_parameters(ROOT / "notebooks" / "11_bi_performance.ipynb")[
+        "seed"] == 0
+
+
 def test_a_new_chapter_appears_by_itself(tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
@@ -112,7 +126,8 @@ def html():
 def _pages(html):
     chapters = sorted((html / "chapters").glob("*.html"))
     others = [html / "glossary.html", html / "api.html", *sorted((html / "data").glob("*.html")),
-              *sorted((html / "exercises").glob("*.html"))]
+              *sorted((html / "exercises").glob("*.html")),
+              *sorted((html / "dashboards").glob("*.html"))]
     return [html / "index.html", *chapters, *others]
 
 
@@ -126,6 +141,7 @@ def test_built_book_is_offline_and_complete(html):
         assert not remote, (page.name, remote)
         assert "cdnjs" not in text and "cdn.jsdelivr" not in text, page.name
     assert (html / "_static" / "mathjax" / "tex-chtml.js").exists()
+    assert (html / "dashboards" / "11_bi_performance.html").exists()
     stems = [c.stem for c in booksite.chapters()]
     assert sorted(p.stem for p in (html / "chapters").glob("*.html")) == stems
     index = (html / "index.html").read_text(encoding="utf-8")
@@ -211,6 +227,19 @@ def test_book_in_a_real_browser(html):
                 elif s.fragment and target.suffix == ".html" and \
                         unquote(s.fragment) not in _ids(str(target)):
                     problems.append(f"{current['url']}: missing anchor {href}")
+        # the dashboard page, reached from chapter 11's link: charts drawn, table, offline
+        current["url"] = "dashboard"
+        page.goto((html / "chapters" / "11_bi_performance.html").as_uri())
+        page.click("a.dashboard-link")
+        page.wait_for_load_state("load")
+        assert page.url.endswith("dashboards/11_bi_performance.html"), page.url
+        charts = page.evaluate(
+            "[...document.images].filter(i => i.src.startsWith('data:image/') && i.complete"
+            " && i.naturalWidth > 300).length")
+        assert charts >= 1, "the dashboard shows no chart"
+        assert page.locator("table tr").count() > 5
+        assert "Balanced scorecard" in page.inner_text("body")
+        page.screenshot(path=str(shots / "dashboard-11.png"), full_page=True)
         current["url"] = "screenshots"
         page.goto((html / "index.html").as_uri())
         page.screenshot(path=str(shots / "home.png"), full_page=True)

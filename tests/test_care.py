@@ -3,6 +3,8 @@
 Recovery tests run on the simulated company, whose truth says: a contact raises response by
 the mean of ``truth.uplift["uplift"]`` and does *not* change later purchases (true effect on
 retention and spend: 0); resolution times are Gamma per category with 5 % never resolved.
+The company's service-recovery truth (handling moves later loyalty and churn) is recovered in
+``tests/test_care_recovery.py``.
 """
 
 from __future__ import annotations
@@ -222,15 +224,16 @@ def test_ipw_clipping_is_reported():
 # ----------------------------------------------------------------------------- complaints & churn
 
 
-def test_complainers_lapse_more_and_truth_agrees(companies):
+def test_complainers_lapse_less_and_truth_agrees(companies):
     c = companies[1]
     obs = lapsed(c.transactions, days=180)
     true_gone = (~c.truth.customers["alive_at_end"]).astype(float).rename("dropped_out")
     a = complainer_outcomes(c.complaints, obs)
     b = complainer_outcomes(c.complaints, true_gone)
     # complaints arrive only while a customer is active, so complainers are survivors: in the
-    # truth they drop out LESS often, although complaining causes nothing in the simulator;
-    # the observed lapse measure shows the same (non-causal) association
+    # truth they drop out LESS often, although in the simulator a complaint only ever raises
+    # the dropout (truth.service_recovery); the observed lapse measure shows the same
+    # (non-causal) association
     assert b.loc["dropped_out", "ci_high"] < 0
     assert np.sign(a.loc["lapsed", "effect"]) == np.sign(b.loc["dropped_out", "effect"])
 

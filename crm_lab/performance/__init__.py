@@ -1,6 +1,6 @@
 """Business intelligence and CRM performance (chapter 11: 商业智能、客户关系管理绩效与项目实施).
 
-Four modules, in the order a manager uses them:
+Five modules, in the order a manager uses them:
 
 * :mod:`~crm_lab.performance.kpi` – the KPI catalogue (definition, formula, unit, good
   direction, balanced-scorecard perspective) and :func:`kpi_report`: KPIs per month, quarter
@@ -12,6 +12,8 @@ Four modules, in the order a manager uses them:
   :func:`monte_carlo` over uncertain inputs, :func:`tornado` sensitivities, the project's
   success and failure factors, and the industry applications table.
 * :mod:`~crm_lab.performance.dashboard` – :func:`export_dashboard`, a standalone HTML page.
+* :mod:`~crm_lab.performance.service` – :func:`true_service_level` and :func:`service_check`:
+  the call centre's service level and abandonment against the simulator's truth.
 
 Examples
 --------
@@ -59,11 +61,15 @@ from crm_lab.performance.kpi import (
     transaction_kpis,
 )
 from crm_lab.performance.scorecard import (
+    HAND_TARGETS,
     balanced_scorecard,
+    book_targets,
     cause_and_effect,
     cronbach_alpha,
     default_targets,
+    scorecard_view,
 )
+from crm_lab.performance.service import service_check, true_service_level
 
 __all__ = [
     "KPI_CATALOGUE", "PERIODS", "PERSPECTIVES", "SEGMENT_ATTRIBUTES", "KPIReport",
@@ -73,5 +79,6 @@ __all__ = [
     "BASE_CASE", "BusinessCase", "business_case", "npv", "irr", "payback_period",
     "DISTRIBUTIONS", "MonteCarloResult", "monte_carlo", "ranges_from", "tornado",
     "CRM_PROJECT_FACTORS", "project_checklist", "INDUSTRY_APPLICATIONS",
-    "export_dashboard", "figure_data_uri",
+    "export_dashboard", "figure_data_uri", "true_service_level", "service_check",
+    "HAND_TARGETS", "book_targets", "scorecard_view",
 ]

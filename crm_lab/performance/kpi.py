@@ -94,6 +94,9 @@ _ROWS = {
                       "Share of offered calls answered within the threshold (abandoned calls "
                       "count as not answered in time).", "calls_in_time / calls_offered",
                       "share (0-1)", "up"),
+    "abandonment_rate": ("Abandonment rate", "呼叫放弃率", "internal process",
+                         "Share of offered calls whose caller hung up before an agent "
+                         "answered.", "calls_abandoned / calls_offered", "share (0-1)", "down"),
     "survey_coverage": ("Survey coverage", "客户调查覆盖率", "learning and growth",
                         "Survey answers per active customer: how much of the customer base "
                         "the company hears from.", "survey_responses / active_customers",
@@ -114,6 +117,7 @@ CHARTS = {
     "membership_churn_rate": ("p", "members_churned", "members_at_risk", 1),
     "resolved_in_target": ("p", "resolved_in_target_n", "complaints_followed", 1),
     "service_level": ("p", "calls_in_time", "calls_offered", 1),
+    "abandonment_rate": ("p", "calls_abandoned", "calls_offered", 1),
     "survey_coverage": ("p", "survey_responses", "active_customers", 1),
     "complaint_rate": ("u", "complaints", "active_customers", 1000),
 }
@@ -581,7 +585,12 @@ def membership_kpis(subscriptions: pd.DataFrame, periods: list[str], period: str
 
 def call_kpis(calls: pd.DataFrame, periods: list[str], period: str = "quarter", *,
               threshold: float = 20.0) -> pd.DataFrame:
-    """Calls offered and answered within ``threshold`` seconds per period (whole company)."""
+    """Calls offered, answered within ``threshold`` seconds and abandoned per period (whole
+    company).
+
+    A call is *in time* when it was answered (not abandoned) after at most ``threshold``
+    seconds in the queue; abandoned calls count as offered and not in time, whatever their
+    wait (the service level of the offered calls, as Erlang A reports it)."""
     from crm_lab.callcentre import check_call_log
 
     log = check_call_log(calls, handle=None)
@@ -590,10 +599,12 @@ def call_kpis(calls: pd.DataFrame, periods: list[str], period: str = "quarter", 
                         "How to fix: add the seconds each caller waited.")
     ab = log["abandoned"] if "abandoned" in log.columns else pd.Series(False, index=log.index)
     log["in_time"] = ~ab & (log["wait_s"] <= threshold)
+    log["abandoned"] = ab.astype(bool)
     log["period"] = period_labels(log["arrival"], period).to_numpy()
     log = log[log["period"].isin(periods)]
     g = log.groupby("period")
-    out = pd.DataFrame({"calls_offered": g.size(), "calls_in_time": g["in_time"].sum()})
+    out = pd.DataFrame({"calls_offered": g.size(), "calls_in_time": g["in_time"].sum(),
+                        "calls_abandoned": g["abandoned"].sum()})
     out["segment"] = "all"
     return out.reset_index().set_index(["segment", "period"])
 
@@ -676,7 +687,7 @@ def kpi_report(wh, *, survey: pd.DataFrame | None = None,
     >>> rep.table.index.tolist()
     ['2023', '2024', '2025']
     >>> [n.split(":")[0] for n in rep.notes][:2]
-    ['membership_churn_rate', 'service_level']
+    ['membership_churn_rate', 'service_level, abandonment_rate']
     """
     check_param("target_days", target_days, kind=(int, float), low=0)
     check_param("service_threshold", service_threshold, kind=(int, float), low=0)
@@ -703,13 +714,13 @@ def kpi_report(wh, *, survey: pd.DataFrame | None = None,
         notes.append("membership_churn_rate: no subscriptions table given.")
     if calls is not None:
         if by is not None:
-            notes.append("service_level: calls are not linked to customers, so it is reported "
-                         "for the whole company only (by=None).")
+            notes.append("service_level, abandonment_rate: the call centre serves the whole "
+                         "company, so they are reported with by=None only.")
         else:
             parts.append(call_kpis(calls, periods, period, threshold=service_threshold))
     else:
-        notes.append("service_level: no call log in these data, so the call centre's service "
-                     "level is not measured (chapter 10 simulates one).")
+        notes.append("service_level, abandonment_rate: no call log given, so the call "
+                     "centre's service is not measured.")
     out = t
     for part in parts:
         out = out.join(part.reindex(t.index), how="left")
@@ -730,8 +741,10 @@ def kpi_report(wh, *, survey: pd.DataFrame | None = None,
         if "calls_offered" in out:
             out["calls_offered"] = out["calls_offered"].fillna(0).astype("int64")
             out["calls_in_time"] = out["calls_in_time"].fillna(0).astype("int64")
-            out["service_level"] = out["calls_in_time"] / out["calls_offered"].where(
-                out["calls_offered"] > 0)
+            out["calls_abandoned"] = out["calls_abandoned"].fillna(0).astype("int64")
+            offered = out["calls_offered"].where(out["calls_offered"] > 0)
+            out["service_level"] = out["calls_in_time"] / offered
+            out["abandonment_rate"] = out["calls_abandoned"] / offered
     if acquisition_cost is None:
         notes.append("cac: give acquisition_cost (spend per period) to compute it.")
     snap = _snapshot(wh, by, survey, segment, notes)

@@ -29,7 +29,14 @@ from crm_lab.performance.kpi import (
 )
 from crm_lab.validate import DataError, ParameterError, check_columns, check_param, check_survey
 
-__all__ = ["default_targets", "balanced_scorecard", "cronbach_alpha", "cause_and_effect"]
+__all__ = ["default_targets", "balanced_scorecard", "cronbach_alpha", "cause_and_effect",
+           "HAND_TARGETS", "book_targets", "scorecard_view"]
+
+#: Targets chapter 11 sets by hand, where a KPI's history is no guide: a CLV goal, complete
+#: customer records, and the call centre's staffing standard (80 % of calls answered within
+#: 20 s, at most 5 % abandoned; the call log covers only the last weeks).
+HAND_TARGETS = {"average_clv": 250.0, "data_completeness": 0.95, "service_level": 0.80,
+                "abandonment_rate": 0.05}
 
 
 def default_targets(report: KPIReport, *, improvement: float = 0.05, segment=None) -> pd.Series:
@@ -61,6 +68,40 @@ def default_targets(report: KPIReport, *, improvement: float = 0.05, segment=Non
             target = min(max(target, 0.0), 1.0)
         out[k] = target
     return pd.Series(out, name="target", dtype=float)
+
+
+def book_targets(report: KPIReport, *, improvement: float = 0.05) -> dict:
+    """The targets of chapter 11: :func:`default_targets` and :data:`HAND_TARGETS` over them.
+
+    Examples
+    --------
+    >>> from crm_lab.simulate import simulate_company
+    >>> from crm_lab.warehouse import build_warehouse
+    >>> from crm_lab.performance import kpi_report
+    >>> rep = kpi_report(build_warehouse(simulate_company(400, seed=1).transactions, clv=False))
+    >>> book_targets(rep)["service_level"]
+    0.8
+    """
+    return {**default_targets(report, improvement=improvement).to_dict(), **HAND_TARGETS}
+
+
+def scorecard_view(scorecard: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard's columns a reader needs, actual and target at four significant figures.
+
+    Examples
+    --------
+    >>> sc = pd.DataFrame({"perspective": ["financial"], "name_zh": ["营业收入"],
+    ...                    "unit": ["currency"], "actual": [123456.7], "target": [0.123456],
+    ...                    "status": ["met"], "signal": [pd.NA]}, index=["revenue"])
+    >>> scorecard_view(sc)[["actual", "target"]].iloc[0].tolist()
+    [123500.0, 0.1235]
+    """
+    cols = ["perspective", "name_zh", "unit", "actual", "target", "status", "signal"]
+    check_columns(scorecard, cols, "scorecard")
+    view = scorecard[cols].copy()
+    view[["actual", "target"]] = view[["actual", "target"]].map(
+        lambda v: float(f"{v:.4g}"))
+    return view
 
 
 def balanced_scorecard(report: KPIReport, targets: Mapping | pd.Series | None = None, *,
@@ -221,7 +262,10 @@ def cause_and_effect(wh, survey: pd.DataFrame, *, complaints: pd.DataFrame | Non
         Needs calls linked to customers (``calls`` with ``customer_id``, ``wait_s`` and
         optionally ``abandoned``): OLS (HC1) of satisfaction (sd) on the share of the
         customer's calls answered within ``service_threshold`` seconds. Without such a log
-        (the simulated company has none yet) the link is reported as skipped.
+        the link is reported as skipped. In the simulated company the truth is 0: a call's
+        wait does not depend on who calls, and calls do not move satisfaction
+        (``truth.calls``); its call log covers only the last weeks, after most survey
+        answers, so the link can only be an association there.
 
     The observed score measures satisfaction with error, which shrinks coefficients towards 0
     by about ``sqrt(reliability)``; ``corrected`` divides by ``sqrt(alpha)`` (Cronbach's
@@ -358,13 +402,14 @@ GROUP BY f.customer_key"""
                       float(f.params[1]), f.conf_int(alpha=a)[1], None, np.nan, "",
                       "currency per retained customer; an accounting link, not simulated "
                       "as one coefficient"))
-    rows.append(_service_link(calls, z, alpha, service_threshold, customer_id, a, fit_x))
+    rows.append(_service_link(calls, z, alpha, service_threshold, customer_id, a, fit_x,
+                              truth))
     out = pd.DataFrame(rows).set_index("link")
     out.attrs["alpha"] = alpha
     return out
 
 
-def _service_link(calls, z, alpha, threshold, customer_id, a, fit_x):
+def _service_link(calls, z, alpha, threshold, customer_id, a, fit_x, truth=None):
     import statsmodels.api as sm
 
     name = ("service level -> satisfaction", "service_level", "satisfaction",
@@ -386,9 +431,13 @@ def _service_link(calls, z, alpha, threshold, customer_id, a, fit_x):
         return _skipped(*name, f"only {len(common)} surveyed customers with calls (or no "
                         "variation in their service level); at least 30 are needed")
     f = sm.OLS(z.reindex(common).to_numpy(), fit_x(share.reindex(common))).fit(cov_type="HC1")
+    simulated = truth is not None and bool(getattr(truth, "calls", None))
     return _link(*name, f"OLS (HC1), sd of satisfaction per unit share answered in "
                  f"{threshold:g} s", len(common), float(f.params[1]), f.conf_int(alpha=a)[1],
-                 alpha, np.nan, "", "the simulator has no call log, so no truth to compare")
+                 alpha, 0.0 if simulated else np.nan,
+                 "truth.calls: waits do not depend on the caller, calls do not move "
+                 "satisfaction" if simulated else "",
+                 "surveyed customers who called; the survey mostly predates the calls")
 
 
 def _skipped(name, source, target, frm, to, why):
