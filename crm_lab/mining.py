@@ -552,11 +552,16 @@ def purchase_sequences(transactions: pd.DataFrame, line_items: pd.DataFrame) -> 
     return out.sort_values(["customer_id", "date", "transaction_id"]).reset_index(drop=True)
 
 
-def _pairs(seq: pd.DataFrame) -> pd.DataFrame:
+def _ordered(seq: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Purchases sorted by customer and date, and which consecutive rows share a customer."""
     check_columns(seq, ["customer_id", "date", "category"], "sequences",
                   hint="Build them with crm_lab.mining.purchase_sequences.")
     s = seq.sort_values(["customer_id", "date"], kind="stable")
-    same = s["customer_id"].to_numpy()[1:] == s["customer_id"].to_numpy()[:-1]
+    return s, s["customer_id"].to_numpy()[1:] == s["customer_id"].to_numpy()[:-1]
+
+
+def _pairs(seq: pd.DataFrame, ordered: tuple | None = None) -> pd.DataFrame:
+    s, same = ordered if ordered is not None else _ordered(seq)
     return pd.DataFrame({"customer_id": s["customer_id"].to_numpy()[1:][same],
                          "date": s["date"].to_numpy()[1:][same],
                          "current": s["category"].to_numpy()[:-1][same],
@@ -653,8 +658,9 @@ class NextCategoryModel:
             shares as one pseudo-purchase).
         """
         cats = list(self.transition_.columns)
-        p = _pairs(sequences)
-        history = _history_counts(sequences, cats)
+        ordered = _ordered(sequences)
+        p = _pairs(sequences, ordered)
+        history = _history_counts(ordered, cats)
         if after is not None:
             keep = (p["date"] > pd.Timestamp(after) + pd.Timedelta(days=1)
                     - pd.Timedelta(1)).to_numpy()
@@ -688,15 +694,14 @@ class NextCategoryModel:
                            "customer's favourite so far"], name="model"))
 
 
-def _history_counts(seq: pd.DataFrame, cats: list) -> np.ndarray:
+def _history_counts(ordered: tuple, cats: list) -> np.ndarray:
     """Per transition of :func:`_pairs`, the customer's purchases per category so far."""
-    s = seq.sort_values(["customer_id", "date"], kind="stable")
+    s, same = ordered
     codes = pd.Index(cats).get_indexer(s["category"])
     onehot = np.zeros((len(s), len(cats)), dtype=np.int64)
     known = codes >= 0
     onehot[np.flatnonzero(known), codes[known]] = 1
     cum = pd.DataFrame(onehot).groupby(s["customer_id"].to_numpy(), sort=False).cumsum()
-    same = s["customer_id"].to_numpy()[1:] == s["customer_id"].to_numpy()[:-1]
     return cum.to_numpy()[:-1][same]
 
 
